@@ -1,0 +1,6 @@
+"""python -m mediarec"""
+import sys
+
+from .cli import main
+
+sys.exit(main())

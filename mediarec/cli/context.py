@@ -1,0 +1,32 @@
+"""What every command starts from: the app's paths, its settings and the open library."""
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+
+from ..library import Library
+from ..paths import AppPaths
+from ..settings import Settings
+
+
+@dataclass
+class Context:
+    paths: AppPaths
+    settings: Settings
+    lib: Library
+
+    def close(self) -> None:
+        self.lib.close()
+
+    def __enter__(self) -> "Context":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def open_context(args: argparse.Namespace) -> Context:
+    paths = AppPaths.resolve(getattr(args, "data_dir", None))
+    settings = Settings.load(paths.settings_file)  # before touching the disk: a bad config fails fast
+    paths.ensure()
+    return Context(paths, settings, Library(paths.db))

@@ -1,0 +1,173 @@
+"""Library commands: scan, status, list, doctor, roots."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..jobs import run_job
+from ..library.media import PUBLIC_FIELDS
+from ..scan.scanner import scan
+from . import command
+from .context import open_context
+from .output import ProgressBar, fmt_duration, items_doc, print_json, print_table
+
+
+def _json_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+
+
+def _kind_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--kind", choices=("audio", "video"), help="only this kind of media")
+
+
+def _configure_scan(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="*", metavar="PATH", help="folders to add as library roots before scanning")
+    _json_flag(p)
+
+
+@command("scan", "add PATHs as library folders (if given) and scan all folders", _configure_scan)
+def cmd_scan(args: argparse.Namespace) -> int:
+    with open_context(args) as ctx:
+        for path in args.paths:
+            ctx.lib.roots.add(path)
+        if not ctx.lib.roots.active():
+            print("mediarec: no library folders yet; run 'mediarec scan FOLDER'", file=sys.stderr)
+            return 1
+        bar = ProgressBar(enabled=not args.json)
+        try:
+            report = run_job(scan(ctx.lib, ctx.settings.scan), bar)
+        finally:
+            bar.close()
+        if args.json:
+            print_json({"report": report.__dict__, "counts": ctx.lib.media.counts()})
+        else:
+            print(f"Scanned {report.roots} folder(s) in {report.seconds:.1f} s: {report.summary()}")
+    return 0
+
+
+@command("status", "counts by kind and status, failures, pending work", _json_flag)
+def cmd_status(args: argparse.Namespace) -> int:
+    with open_context(args) as ctx:
+        doc = status_doc(ctx)
+    if args.json:
+        print_json(doc)
+        return 0
+    print(f"Library: {doc['database']}")
+    for kind, by_status in sorted(doc["media"].items()):
+        parts = ", ".join(f"{n} {s}" for s, n in sorted(by_status.items()))
+        print(f"  {kind}: {parts}")
+    if not doc["media"]:
+        print("  empty: add a folder with 'mediarec scan FOLDER'")
+    if doc["failures"]:
+        print("Unreadable files: " + ", ".join(f"{n} at {s}" for s, n in sorted(doc["failures"].items()))
+              + " (see 'mediarec doctor')")
+    for name, p in sorted(doc["pending"].items()):
+        print(f"  {name}: {p['done']} done, {p['pending']} pending, {p['failed']} failed")
+    print(f"History: {doc['events']} events")
+    return 0
+
+
+def status_doc(ctx) -> dict:
+    lib = ctx.lib
+    return {
+        "database": str(lib.path),
+        "media": lib.media.counts(),
+        "total": sum(sum(v.values()) for v in lib.media.counts().values()),
+        "failures": lib.file_status.count_by_stage(),
+        "pending": pending_work(ctx),
+        "events": lib.events.count(),
+        "roots": [{"path": r["path"], "available": bool(r["available"] == 1), "files": r["files"]}
+                  for r in lib.roots.active()],
+    }
+
+
+def pending_work(ctx) -> dict:
+    """Per extractor: done / pending / failed. Empty until the analysis layer is present."""
+    try:
+        from ..extract.plan import pending_summary
+    except ImportError:
+        return {}
+    return pending_summary(ctx.lib)
+
+
+def _configure_list(p: argparse.ArgumentParser) -> None:
+    _kind_flag(p)
+    p.add_argument("--all", action="store_true", help="also list missing, masked and unreadable files")
+    _json_flag(p)
+
+
+@command("list", "list the library", _configure_list)
+def cmd_list(args: argparse.Namespace) -> int:
+    statuses = ("ok", "missing", "masked", "error") if args.all else ("ok",)
+    with open_context(args) as ctx:
+        items = ctx.lib.media.list(kind=args.kind, statuses=statuses)
+    if args.json:
+        print_json(items_doc(items, PUBLIC_FIELDS))
+        return 0
+    rows = [(it["id"], it["kind"], fmt_duration(it["duration"]), it["artist"] or "", it["title"] or "",
+             it["status"] if args.all else "", it["path"]) for it in items]
+    print_table(rows, ("id", "kind", "length", "artist", "title", "status" if args.all else "", "path"))
+    return 0
+
+
+@command("doctor", "every unreadable file, model and index health", _json_flag)
+def cmd_doctor(args: argparse.Namespace) -> int:
+    with open_context(args) as ctx:
+        doc = doctor_doc(ctx)
+    if args.json:
+        print_json(doc)
+        return 0
+    db = doc["database"]
+    print(f"Database {db['path']}: schema {db['schema_version']}, integrity {db['integrity']}")
+    for section in doc.get("extractors", []):
+        state = "available" if section["available"] else f"disabled: {section['reason']}"
+        print(f"  extractor {section['name']} v{section['version']}: {state}")
+    if not doc["file_status"]:
+        print("No unreadable files.")
+    else:
+        print(f"{len(doc['file_status'])} problem(s):")
+        print_table([(r["stage"], r["kind"], r["path"], r["message"]) for r in doc["file_status"]],
+                    ("stage", "kind", "path", "message"))
+    return 0
+
+
+def doctor_doc(ctx) -> dict:
+    lib = ctx.lib
+    doc = {
+        "database": {"path": str(lib.path), "schema_version": lib.schema_version,
+                     "integrity": lib.integrity_check()},
+        "file_status": lib.file_status.list(),
+        "paths": {k: str(v) for k, v in ctx.paths.__dict__.items()},
+    }
+    try:
+        from ..extract.registry import availability
+    except ImportError:
+        pass
+    else:
+        doc["extractors"] = availability(ctx.settings)
+    return doc
+
+
+def _configure_roots(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--remove", metavar="PATH", help="stop scanning this folder (its history is kept)")
+    _json_flag(p)
+
+
+@command("roots", "list library folders, or remove one", _configure_roots)
+def cmd_roots(args: argparse.Namespace) -> int:
+    with open_context(args) as ctx:
+        if args.remove:
+            n = ctx.lib.roots.remove(args.remove)
+            if not args.json:
+                print(f"Removed {args.remove}; {n} file(s) hidden from the library (history kept)")
+        roots = ctx.lib.roots.list(include_removed=False)
+    if args.json:
+        print_json({"items": [{"path": r["path"], "available": r["available"] == 1, "files": r["files"],
+                               "last_scan": r["last_scan"]} for r in roots]})
+    elif not args.remove:
+        if not roots:
+            print("No library folders; add one with 'mediarec scan FOLDER'")
+        for r in roots:
+            state = "" if r["available"] == 1 else "  (unavailable)"
+            print(f"{r['path']}  {r['files']} files{state}")
+    return 0

@@ -1,0 +1,1 @@
+"""Playlist writers and readers (M3U8, XSPF, PLS): pure functions plus an atomic save."""

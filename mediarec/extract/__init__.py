@@ -1,0 +1,1 @@
+"""Feature extractors behind one registry, and the runner that plans and runs them."""

@@ -1,0 +1,1 @@
+"""Nearest-neighbour indexes, one per similarity space (Annoy, memory-mapped, dense ids)."""

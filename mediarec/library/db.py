@@ -1,0 +1,110 @@
+"""The Library: one SQLite connection (WAL, foreign keys, busy timeout), its transactions and stores."""
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import sqlite_utils
+
+from ..errors import MediarecError
+from .migrate import migrate
+
+
+class DatabaseError(MediarecError):
+    """The database file cannot be opened or is damaged."""
+
+
+def _connect(path: str, timeout: float) -> sqlite3.Connection:
+    # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction is exactly what we say.
+    conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    if path != ":memory:":
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode.lower() != "wal":
+            raise DatabaseError(f"{path}: could not switch to WAL mode (got {mode})")
+    # NORMAL is durable in WAL mode except for the last transactions on power loss; never corrupting.
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+class Library:
+    """The user's library database. Open one per thread; writes go through `transaction()`."""
+
+    def __init__(self, path: str | Path, timeout: float = 30.0):
+        self.path = Path(path) if str(path) != ":memory:" else None
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.conn = _connect(str(path), timeout)
+            migrate(self.conn, self.path)
+        except sqlite3.DatabaseError as exc:
+            raise DatabaseError(f"{path}: {exc}") from None
+        self.db = sqlite_utils.Database(self.conn)
+        self._lock = threading.RLock()
+        from .stores import (  # noqa: PLC0415 - stores import Library for typing only
+            EventStore, FeatureStore, FileStatusStore, KVStore, MediaStore, PlaylistStore, RootStore,
+            TranscriptStore,
+        )
+
+        self.roots = RootStore(self)
+        self.media = MediaStore(self)
+        self.file_status = FileStatusStore(self)
+        self.events = EventStore(self)
+        self.features = FeatureStore(self)
+        self.transcripts = TranscriptStore(self)
+        self.playlists = PlaylistStore(self)
+        self.kv = KVStore(self)
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.execute("PRAGMA optimize")
+        self.conn.close()
+
+    def __enter__(self) -> "Library":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE: the single writer waits its turn, readers never block).
+
+        Nested use joins the outer transaction."""
+        with self._lock:
+            if self.conn.in_transaction:
+                yield self.conn
+                return
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            else:
+                self.conn.execute("COMMIT")
+
+    def query(self, sql: str, params: Any = ()) -> list[sqlite3.Row]:
+        return self.conn.execute(sql, params).fetchall()
+
+    def integrity_check(self) -> str:
+        return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+    @property
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def now() -> float:
+    return time.time()
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

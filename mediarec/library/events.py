@@ -1,0 +1,70 @@
+"""events: the user's append-only history of plays, skips, likes and dislikes."""
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from .db import dumps, now
+from .schema import EVENT_TYPES
+
+if TYPE_CHECKING:
+    from .db import Library
+
+
+class EventStore:
+    def __init__(self, lib: "Library"):
+        self.lib = lib
+
+    def append(self, media_id: int, type: str, *, ts: float | None = None, position: float | None = None,
+               duration: float | None = None, source: str | None = None, session_id: str | None = None,
+               context: dict | None = None) -> int:
+        if type not in EVENT_TYPES:
+            raise ValueError(f"unknown event type {type!r}")
+        fraction = None
+        if position is not None and duration:
+            fraction = max(0.0, min(1.0, position / duration))
+        with self.lib.transaction() as c:
+            cur = c.execute(
+                """INSERT INTO events (media_id, type, ts, position, duration, fraction, source, session_id, context)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (media_id, type, now() if ts is None else ts, position, duration, fraction, source, session_id,
+                 dumps(context or {})))
+            return cur.lastrowid
+
+    def list(self, media_id: int | None = None, since: float | None = None, limit: int | None = None) -> list[dict]:
+        sql, params = "SELECT * FROM events WHERE 1=1", []
+        if media_id is not None:
+            sql += " AND media_id = ?"
+            params.append(media_id)
+        if since is not None:
+            sql += " AND ts >= ?"
+            params.append(since)
+        sql += " ORDER BY ts, id"
+        if limit:
+            sql += " LIMIT ?"
+            params.append(limit)
+        out = []
+        for r in self.lib.query(sql, params):
+            d = dict(r)
+            d["context"] = json.loads(d["context"] or "{}")
+            out.append(d)
+        return out
+
+    def count(self) -> int:
+        return self.lib.conn.execute("SELECT count(*) FROM events").fetchone()[0]
+
+    def forget(self, media_id: int | None = None) -> int:
+        """Delete history for one item, or all of it (None): the user's explicit privacy request."""
+        with self.lib.transaction() as c:
+            c.execute("UPDATE privacy_gate SET open = 1 WHERE id = 1")
+            try:
+                if media_id is None:
+                    n = c.execute("DELETE FROM events").rowcount
+                else:
+                    n = c.execute("DELETE FROM events WHERE media_id = ?", (media_id,)).rowcount
+            finally:
+                c.execute("UPDATE privacy_gate SET open = 0 WHERE id = 1")
+            return n
+
+
+__all__ = ["EventStore"]

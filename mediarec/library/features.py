@@ -1,0 +1,65 @@
+"""features: each extractor's float32 vector and JSON attributes per file, versioned."""
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .db import dumps, now
+
+if TYPE_CHECKING:
+    from .db import Library
+
+
+def encode_vector(vector: np.ndarray | None) -> tuple[int, bytes | None]:
+    if vector is None:
+        return 0, None
+    v = np.ascontiguousarray(vector, dtype="<f4").ravel()
+    return int(v.size), v.tobytes()
+
+
+def decode_vector(blob: bytes | None) -> np.ndarray | None:
+    return None if blob is None else np.frombuffer(blob, dtype="<f4")
+
+
+class FeatureStore:
+    def __init__(self, lib: "Library"):
+        self.lib = lib
+
+    def put(self, media_id: int, extractor: str, version: int, fingerprint: str,
+            vector: np.ndarray | None, attrs: dict[str, Any] | None = None) -> None:
+        """Store one result, replacing any other version of the same extractor for that file."""
+        dim, blob = encode_vector(vector)
+        with self.lib.transaction() as c:
+            c.execute("DELETE FROM features WHERE media_id = ? AND extractor = ?", (media_id, extractor))
+            c.execute(
+                """INSERT INTO features (media_id, extractor, version, fingerprint, dim, vector, attrs, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                (media_id, extractor, version, fingerprint, dim, blob, dumps(attrs or {}), now()))
+
+    def get(self, media_id: int, extractor: str) -> dict[str, Any] | None:
+        row = self.lib.conn.execute(
+            "SELECT * FROM features WHERE media_id = ? AND extractor = ? ORDER BY version DESC LIMIT 1",
+            (media_id, extractor)).fetchone()
+        if row is None:
+            return None
+        d = dict(row)
+        d["vector"] = decode_vector(d["vector"])
+        d["attrs"] = json.loads(d["attrs"])
+        return d
+
+    def matrix(self, extractor: str, version: int) -> tuple[np.ndarray, np.ndarray]:
+        """(media ids, vectors) of every current result of one extractor for files that are ok."""
+        rows = self.lib.conn.execute(
+            """SELECT f.media_id, f.vector FROM features f JOIN media m ON m.id = f.media_id
+               WHERE f.extractor = ? AND f.version = ? AND f.fingerprint = m.fingerprint AND m.status = 'ok'
+                 AND f.vector IS NOT NULL ORDER BY f.media_id""", (extractor, version)).fetchall()
+        if not rows:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        return ids, np.stack([decode_vector(r[1]) for r in rows])
+
+    def counts(self) -> dict[tuple[str, int], int]:
+        rows = self.lib.query("SELECT extractor, version, count(*) AS n FROM features GROUP BY extractor, version")
+        return {(r["extractor"], r["version"]): r["n"] for r in rows}

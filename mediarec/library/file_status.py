@@ -1,0 +1,67 @@
+"""file_status: the record of every file that failed a stage, and why."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable
+
+from ..errors import FileError
+from .db import now
+
+if TYPE_CHECKING:
+    from .db import Library
+
+
+class FileStatusStore:
+    def __init__(self, lib: "Library"):
+        self.lib = lib
+
+    def record(self, path: str, stage: str, kind: str, message: str, *, size: int | None = None,
+               mtime: float | None = None, media_id: int | None = None) -> None:
+        with self.lib.transaction() as c:
+            c.execute(
+                """INSERT INTO file_status (path, media_id, stage, kind, message, size, mtime, ts)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (path, stage) DO UPDATE SET
+                     media_id = excluded.media_id, kind = excluded.kind, message = excluded.message,
+                     size = excluded.size, mtime = excluded.mtime, ts = excluded.ts,
+                     attempts = file_status.attempts + 1""",
+                (path, media_id, stage, kind, message, size, mtime, now()),
+            )
+
+    def record_error(self, err: FileError, stage: str, **kw) -> None:
+        self.record(err.path, stage, err.kind, err.reason, **kw)
+
+    def clear(self, path: str, stage: str | None = None) -> None:
+        with self.lib.transaction() as c:
+            if stage is None:
+                c.execute("DELETE FROM file_status WHERE path = ?", (path,))
+            else:
+                c.execute("DELETE FROM file_status WHERE path = ? AND stage = ?", (path, stage))
+
+    def clear_many(self, paths: Iterable[str], stage: str) -> None:
+        with self.lib.transaction() as c:
+            c.executemany("DELETE FROM file_status WHERE path = ? AND stage = ?", ((p, stage) for p in paths))
+
+    def clear_under(self, prefix: str, stages: tuple[str, ...]) -> None:
+        """Forget scan/probe failures below a folder (used when a root is removed)."""
+        marks = ",".join("?" * len(stages))
+        with self.lib.transaction() as c:
+            c.execute(f"DELETE FROM file_status WHERE stage IN ({marks}) AND (path = ? OR substr(path, 1, ?) = ?)",
+                      (*stages, prefix, len(prefix) + 1, prefix.rstrip("/") + "/"))
+
+    def known(self, stages: tuple[str, ...]) -> dict[str, tuple]:
+        """path -> (size, mtime) of files that failed one of these stages (to skip them while unchanged)."""
+        marks = ",".join("?" * len(stages))
+        rows = self.lib.query(f"SELECT path, size, mtime FROM file_status WHERE stage IN ({marks})", stages)
+        return {r["path"]: (r["size"], r["mtime"]) for r in rows}
+
+    def list(self, stage_prefix: str | None = None) -> list[dict]:
+        if stage_prefix:
+            rows = self.lib.query("SELECT * FROM file_status WHERE stage LIKE ? ORDER BY path, stage",
+                                  (stage_prefix + "%",))
+        else:
+            rows = self.lib.query("SELECT * FROM file_status ORDER BY path, stage")
+        return [dict(r) for r in rows]
+
+    def count_by_stage(self) -> dict[str, int]:
+        rows = self.lib.query("SELECT stage, count(*) AS n FROM file_status GROUP BY stage")
+        return {r["stage"]: r["n"] for r in rows}

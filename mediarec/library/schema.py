@@ -1,0 +1,198 @@
+"""The database schema, table by table, and the ordered list of migrations that build it.
+
+Each table is declared once, here, with what it holds. A migration is applied in one transaction
+after the database file has been backed up (see `migrate.py`); `PRAGMA user_version` counts them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+import sqlite3
+
+MEDIA_STATUSES = ("ok", "missing", "masked", "error", "removed")
+"""ok: on disk and probed. missing: gone from an available root. masked: its root is unavailable
+(an unplugged drive); it comes back with the root. error: was fine, now fails to probe (history kept).
+removed: its root was removed by the user; kept because history may refer to it."""
+
+EVENT_TYPES = ("play_start", "play_end", "play", "skip", "like", "dislike")
+
+TABLES = {
+    "roots": """
+        -- Folders the user added. `available` is 0 while the folder cannot be reached.
+        CREATE TABLE roots (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL UNIQUE,
+            added_at REAL NOT NULL,
+            last_scan REAL,
+            available INTEGER NOT NULL DEFAULT 1
+        )""",
+    "media": f"""
+        -- One row per media file. Identity is the row id: a moved file keeps it (matched by fingerprint),
+        -- so events, features and playlists follow the file.
+        CREATE TABLE media (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL UNIQUE,
+            root_id INTEGER REFERENCES roots(id) ON DELETE SET NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('audio', 'video')),
+            size INTEGER NOT NULL,
+            mtime REAL NOT NULL,
+            fingerprint TEXT NOT NULL,      -- size + blake2b of the first and last 64 KiB
+            duration REAL,                  -- seconds
+            title TEXT, artist TEXT, album TEXT, album_artist TEXT, genre TEXT, date TEXT,
+            track_no INTEGER,
+            width INTEGER, height INTEGER, fps REAL,
+            audio_channels INTEGER, sample_rate INTEGER, bitrate INTEGER,
+            container TEXT, codec TEXT,
+            tags TEXT NOT NULL DEFAULT '{{}}',    -- JSON: every normalised tag we read
+            streams TEXT NOT NULL DEFAULT '[]',   -- JSON: one object per stream (PyAV probe)
+            status TEXT NOT NULL DEFAULT 'ok' CHECK (status IN {MEDIA_STATUSES!r}),
+            added_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        )""",
+    "features": """
+        -- Output of one extractor for one file: a float32 vector and JSON attributes. A row whose
+        -- version differs from the extractor's current one, or whose fingerprint differs from the
+        -- file's, is stale and recomputed.
+        CREATE TABLE features (
+            media_id INTEGER NOT NULL REFERENCES media(id) ON DELETE CASCADE,
+            extractor TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            fingerprint TEXT NOT NULL,
+            dim INTEGER NOT NULL,
+            vector BLOB,                    -- float32, little-endian, `dim` values
+            attrs TEXT NOT NULL DEFAULT '{}',
+            created_at REAL NOT NULL,
+            PRIMARY KEY (media_id, extractor, version)
+        )""",
+    "transcripts": """
+        -- What is said in a file: language, full text, and the extractor version that made it.
+        CREATE TABLE transcripts (
+            media_id INTEGER PRIMARY KEY REFERENCES media(id) ON DELETE CASCADE,
+            version INTEGER NOT NULL,
+            language TEXT,
+            text TEXT NOT NULL,
+            created_at REAL NOT NULL
+        )""",
+    "transcript_segments": """
+        -- Timed pieces of a transcript; the full-text index is over these, so a hit has a start time.
+        CREATE TABLE transcript_segments (
+            id INTEGER PRIMARY KEY,
+            media_id INTEGER NOT NULL REFERENCES transcripts(media_id) ON DELETE CASCADE,
+            start REAL NOT NULL,
+            end REAL NOT NULL,
+            text TEXT NOT NULL
+        )""",
+    "events": f"""
+        -- The user's history: plays, skips, likes, dislikes. Append-only (triggers below refuse updates
+        -- and deletes) except through the explicit `forget` path, which opens the privacy gate.
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            media_id INTEGER NOT NULL REFERENCES media(id) ON DELETE RESTRICT,
+            type TEXT NOT NULL CHECK (type IN {EVENT_TYPES!r}),
+            ts REAL NOT NULL,               -- unix time
+            position REAL,                  -- seconds into the item
+            duration REAL,                  -- item length in seconds, as the player knew it
+            fraction REAL,                  -- position / duration
+            source TEXT,                    -- upnext, library, similar, playlist, cli ...
+            session_id TEXT,
+            context TEXT NOT NULL DEFAULT '{{}}'
+        )""",
+    "privacy_gate": """
+        -- One row; `open` = 1 only inside a forget transaction. Nothing else may delete events.
+        CREATE TABLE privacy_gate (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            open INTEGER NOT NULL DEFAULT 0
+        )""",
+    "playlists": """
+        -- Saved lists, made in the app, by export, or imported from M3U/XSPF/PLS files.
+        CREATE TABLE playlists (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            source TEXT,                    -- how it was made: manual, similar, upnext, path, import
+            params TEXT NOT NULL DEFAULT '{}',
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        )""",
+    "playlist_items": """
+        -- Items of a playlist in order. `path` is kept for entries that are not (or no longer) in the library.
+        CREATE TABLE playlist_items (
+            playlist_id INTEGER NOT NULL REFERENCES playlists(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            media_id INTEGER REFERENCES media(id) ON DELETE SET NULL,
+            path TEXT NOT NULL,
+            title TEXT,
+            duration REAL,
+            PRIMARY KEY (playlist_id, position)
+        )""",
+    "file_status": """
+        -- Every file that failed a stage, why, and the size/mtime it had (so an unchanged bad file is
+        -- not retried on every scan). A file skipped without a row here is a bug.
+        CREATE TABLE file_status (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL,
+            media_id INTEGER REFERENCES media(id) ON DELETE CASCADE,
+            stage TEXT NOT NULL,            -- scan, probe, or analyze:<extractor>
+            kind TEXT NOT NULL,             -- not_found, no_access, unsupported, corrupt, timeout, crash, io, extract, bug
+            message TEXT NOT NULL,
+            size INTEGER,
+            mtime REAL,
+            ts REAL NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 1,
+            UNIQUE (path, stage)
+        )""",
+    "kv": """
+        -- Small named JSON documents: learned model state, index manifests, UI state.
+        CREATE TABLE kv (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_at REAL NOT NULL
+        )""",
+}
+
+INDEXES_AND_TRIGGERS = [
+    "CREATE INDEX media_root ON media(root_id)",
+    "CREATE INDEX media_fingerprint ON media(fingerprint)",
+    "CREATE INDEX media_status_kind ON media(status, kind)",
+    "CREATE INDEX features_extractor ON features(extractor, version)",
+    "CREATE INDEX segments_media ON transcript_segments(media_id, start)",
+    "CREATE INDEX events_media ON events(media_id, ts)",
+    "CREATE INDEX events_ts ON events(ts)",
+    "CREATE INDEX file_status_media ON file_status(media_id)",
+    "CREATE INDEX playlist_items_media ON playlist_items(media_id)",
+    "INSERT INTO privacy_gate (id, open) VALUES (1, 0)",
+    """CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+       BEGIN SELECT RAISE(ABORT, 'events are append-only'); END""",
+    """CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+       WHEN (SELECT open FROM privacy_gate WHERE id = 1) = 0
+       BEGIN SELECT RAISE(ABORT, 'events are append-only (use forget)'); END""",
+    # External-content FTS5 over transcript segments, kept in sync by triggers.
+    """CREATE VIRTUAL TABLE transcript_fts USING fts5(
+           text, content='transcript_segments', content_rowid='id', tokenize='porter unicode61')""",
+    """CREATE TRIGGER segments_ai AFTER INSERT ON transcript_segments BEGIN
+           INSERT INTO transcript_fts(rowid, text) VALUES (new.id, new.text); END""",
+    """CREATE TRIGGER segments_ad AFTER DELETE ON transcript_segments BEGIN
+           INSERT INTO transcript_fts(transcript_fts, rowid, text) VALUES ('delete', old.id, old.text); END""",
+    """CREATE TRIGGER segments_au AFTER UPDATE ON transcript_segments BEGIN
+           INSERT INTO transcript_fts(transcript_fts, rowid, text) VALUES ('delete', old.id, old.text);
+           INSERT INTO transcript_fts(rowid, text) VALUES (new.id, new.text); END""",
+]
+
+
+def _v1_initial(conn: sqlite3.Connection) -> None:
+    for ddl in TABLES.values():
+        conn.execute(ddl)
+    for stmt in INDEXES_AND_TRIGGERS:
+        conn.execute(stmt)
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    apply: Callable[[sqlite3.Connection], None]
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, "initial schema", _v1_initial),
+]
+SCHEMA_VERSION = MIGRATIONS[-1].version

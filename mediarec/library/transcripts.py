@@ -1,0 +1,43 @@
+"""transcripts and their timed segments; the FTS5 index follows the segments through triggers."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Sequence
+
+from .db import now
+
+if TYPE_CHECKING:
+    from .db import Library
+
+
+class TranscriptStore:
+    def __init__(self, lib: "Library"):
+        self.lib = lib
+
+    def put(self, media_id: int, version: int, language: str | None, segments: Sequence[tuple[float, float, str]]) -> None:
+        """Replace a file's transcript. An empty `segments` stores "no speech" (so it is not redone)."""
+        text = " ".join(s[2].strip() for s in segments).strip()
+        with self.lib.transaction() as c:
+            c.execute("DELETE FROM transcript_segments WHERE media_id = ?", (media_id,))
+            c.execute("DELETE FROM transcripts WHERE media_id = ?", (media_id,))
+            c.execute("INSERT INTO transcripts (media_id, version, language, text, created_at) VALUES (?, ?, ?, ?, ?)",
+                      (media_id, version, language, text, now()))
+            c.executemany("INSERT INTO transcript_segments (media_id, start, end, text) VALUES (?, ?, ?, ?)",
+                          ((media_id, float(s), float(e), t.strip()) for s, e, t in segments if t.strip()))
+
+    def get(self, media_id: int) -> dict[str, Any] | None:
+        row = self.lib.conn.execute("SELECT * FROM transcripts WHERE media_id = ?", (media_id,)).fetchone()
+        if row is None:
+            return None
+        d = dict(row)
+        d["segments"] = [dict(r) for r in self.lib.query(
+            "SELECT start, end, text FROM transcript_segments WHERE media_id = ? ORDER BY start", (media_id,))]
+        return d
+
+    def search(self, match: str, limit: int = 50) -> list[dict[str, Any]]:
+        """Segments matching an FTS5 query, best first, with a highlighted snippet."""
+        rows = self.lib.query(
+            """SELECT s.media_id, s.start, s.end, s.text,
+                      snippet(transcript_fts, 0, '[', ']', '…', 12) AS snippet, bm25(transcript_fts) AS rank
+               FROM transcript_fts JOIN transcript_segments s ON s.id = transcript_fts.rowid
+               WHERE transcript_fts MATCH ? ORDER BY rank LIMIT ?""", (match, limit))
+        return [dict(r) for r in rows]

@@ -1,0 +1,1 @@
+"""Recommending: taste model from events, candidates, scoring, diversity, explanations."""
