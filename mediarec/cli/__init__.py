@@ -34,13 +34,14 @@ def command(name: str, help: str, configure: Callable[[argparse.ArgumentParser],
 
 
 def _load_commands() -> None:
-    from . import library_cmds  # noqa: F401  (registers scan, status, list, doctor, roots)
-    for optional in ("analyze_cmds", "recommend_cmds", "search_cmds"):
-        try:
-            __import__(f"{__name__}.{optional}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{optional}":
-                raise
+    """Import every cli/*_cmds.py module; each registers its commands with @command."""
+    import importlib
+    import pkgutil
+
+    names = sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.endswith("_cmds"))
+    names.remove("library_cmds")
+    for name in ["library_cmds", *names]:  # library commands first: they lead the help text
+        importlib.import_module(f"{__name__}.{name}")
 
 
 def build_parser() -> argparse.ArgumentParser:

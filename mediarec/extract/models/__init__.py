@@ -1,0 +1,1 @@
+"""Model code (network definitions, weight loading) used by the extractors."""

