@@ -82,11 +82,9 @@ def status_doc(ctx) -> dict:
 
 
 def pending_work(ctx) -> dict:
-    """Per extractor: done / pending / failed. Empty until the analysis layer is present."""
-    try:
-        from ..extract.plan import pending_summary
-    except ImportError:
-        return {}
+    """Per extractor: done / pending / failed."""
+    from ..extract.plan import pending_summary
+
     return pending_summary(ctx.lib)
 
 
@@ -119,6 +117,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         return 0
     db = doc["database"]
     print(f"Database {db['path']}: schema {db['schema_version']}, integrity {db['integrity']}")
+    dev = doc["device"]
+    print(f"Models run on: {dev['device']} (setting: {dev['setting']})" + (f"; {dev['note']}" if "note" in dev else ""))
     for section in doc.get("extractors", []):
         state = "available" if section["available"] else f"disabled: {section['reason']}"
         print(f"  extractor {section['name']} v{section['version']}: {state}")
@@ -139,12 +139,13 @@ def doctor_doc(ctx) -> dict:
         "file_status": lib.file_status.list(),
         "paths": {k: str(v) for k, v in ctx.paths.__dict__.items()},
     }
-    try:
-        from ..extract.registry import availability
-    except ImportError:
-        pass
-    else:
-        doc["extractors"] = availability(ctx.settings)
+    from ..extract.device import describe
+    from ..extract.registry import availability
+    from ..extract.runner import make_runtime
+
+    runtime = make_runtime(ctx.paths, ctx.settings, workers=1)
+    doc["device"] = describe(ctx.settings.analyze.device)
+    doc["extractors"] = availability(runtime)
     return doc
 
 

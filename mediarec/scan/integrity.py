@@ -104,7 +104,19 @@ def check_flac(facts: dict, tail: bytes, size: int) -> str | None:
     return None
 
 
-CHECKS: dict[str, Check] = {"FLAC": check_flac}
+def check_pcm(facts: dict, tail: bytes, size: int) -> str | None:
+    """Uncompressed audio: the header's length implies a byte count the file must have."""
+    rate, channels, bits = facts.get("sample_rate"), facts.get("audio_channels"), facts.get("bits_per_sample")
+    duration = facts.get("duration")
+    if not (rate and channels and bits and duration):
+        return None
+    expected = duration * rate * channels * bits / 8
+    if size < 0.98 * expected:
+        return f"truncated: header promises {duration:.1f} s, the file holds about {size / expected * duration:.1f} s"
+    return None
+
+
+CHECKS: dict[str, Check] = {"FLAC": check_flac, "WAVE": check_pcm, "AIFF": check_pcm}
 """mutagen type name -> check."""
 
 

@@ -122,5 +122,6 @@ def read_tags(path: str, fileobj: BinaryIO) -> dict[str, Any] | None:
     facts["codec"] = getattr(info, "codec", None) or type(mf).__name__.lower()
     facts["total_samples"] = getattr(info, "total_samples", None)
     facts["flac_block_size"] = getattr(info, "max_blocksize", None)
+    facts["bits_per_sample"] = getattr(info, "bits_per_sample", None)
     facts["mutagen_type"] = type(mf).__name__
     return facts

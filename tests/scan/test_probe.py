@@ -65,3 +65,11 @@ def test_non_media_is_refused_with_a_reason(tmp_path, content, error, match):
     f.write_bytes(content)
     with pytest.raises(error, match=match):
         probe(str(f))
+
+
+def test_truncated_wav_is_reported_as_truncated(media_templates, tmp_path):
+    data = next(media_templates.glob("*.wav")).read_bytes()
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(data[: len(data) // 3])
+    with pytest.raises(CorruptMedia, match="truncated"):
+        probe(str(cut))

@@ -1,0 +1,36 @@
+"""Analysis commands: analyze (run the extractors over the library)."""
+from __future__ import annotations
+
+import argparse
+
+from ..extract.runner import analyze
+from ..jobs import run_job
+from . import command
+from .context import open_context
+from .output import ProgressBar, print_json
+
+
+def _configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--only", nargs="+", metavar="NAME", help="run only these extractors (see 'mediarec doctor')")
+    p.add_argument("--kind", choices=("audio", "video"), help="only this kind of media")
+    p.add_argument("--limit", type=int, metavar="N", help="analyse at most N files")
+    p.add_argument("--workers", type=int, metavar="N", help="worker processes (default: one per CPU core)")
+    p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+
+
+@command("analyze", "compute audio, visual, emotion and speech features for files not analysed yet", _configure)
+def cmd_analyze(args: argparse.Namespace) -> int:
+    if args.workers is not None and args.workers < 1:
+        raise SystemExit("mediarec analyze: --workers must be at least 1")
+    with open_context(args) as ctx:
+        bar = ProgressBar(enabled=not args.json)
+        try:
+            report = run_job(analyze(ctx.lib, ctx.paths, ctx.settings, only=args.only, kind=args.kind,
+                                     limit=args.limit, workers=args.workers), bar)
+        finally:
+            bar.close()
+    if args.json:
+        print_json({"report": report.__dict__})
+    else:
+        print(f"{report.summary()} in {report.seconds:.1f} s")
+    return 0

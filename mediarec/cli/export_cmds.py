@@ -1,0 +1,303 @@
+"""Playlist commands: export a list to M3U8/XSPF/PLS, import a playlist file, list, show and delete saved ones."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import inspect
+import numbers
+import os
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from ..errors import UserError
+from ..export import Entry, extensions, format_for, read_playlist, save_playlist
+from ..humanize import plural
+from . import command
+from .context import Context, open_context
+from .output import fmt_duration, print_json, print_table
+
+Pick = tuple["int | None", Entry]
+"""One exported item: its media id (None for a path the library does not know) and what the file shows."""
+
+DEFAULT_N = 25
+
+
+# --- where an exported list comes from ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Source:
+    """One way to fill an export: the flag that selects it, how to load it, and what to remember of it."""
+
+    flag: str
+    load: "Loader"
+    params: Callable[[argparse.Namespace], dict]
+
+
+Loader = Callable[[Context, argparse.Namespace], list[Pick]]
+
+
+def _recommended(flag: str, target: str, call: Callable[..., Any]) -> Loader:
+    """A loader for a recommender function named 'module:function', looked up when the command runs:
+    a source whose module has not landed yet is a one-line message, not an import error at start-up.
+    `call(fn, lib, args)` adapts our arguments to the function's."""
+    def load(ctx: Context, args: argparse.Namespace) -> list[Pick]:
+        fn = _lookup(target, flag)
+        return _picks(call(fn, ctx.lib, args), ctx.lib)
+    return load
+
+
+def _lookup(target: str, flag: str) -> Callable[..., Any]:
+    module_name, _, attr = target.partition(":")
+    dotted = f"{module_name}.{attr}"
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and (module_name == exc.name or module_name.startswith(exc.name + ".")):
+            raise UserError(f"export --{flag} is not available yet ({dotted} does not exist); "
+                            "export --playlist NAME works") from None
+        raise UserError(f"export --{flag} is not available: {dotted} cannot be loaded ({exc})") from None
+    fn = getattr(module, attr, None)
+    if not callable(fn):
+        raise UserError(f"export --{flag} is not available yet ({dotted} does not exist); "
+                        "export --playlist NAME works")
+    return fn
+
+
+def _invoke(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call a recommender function, saying so in one line if its signature is not the one we expect."""
+    try:
+        inspect.signature(fn).bind(*args, **kwargs)
+    except TypeError as exc:
+        raise UserError(f"{fn.__module__}.{fn.__qualname__}{inspect.signature(fn)} does not take the "
+                        f"arguments export passes ({exc}); the export wiring needs updating") from None
+    return fn(*args, **kwargs)
+
+
+def _picks(result: Any, lib) -> list[Pick]:
+    """Media rows from what a recommender returns: a list (or {'items': [...]}) of ids, dicts or objects
+    with id/media_id/path, or an (ids, scores) pair like implicit's."""
+    if isinstance(result, Mapping):
+        result = result.get("items", [])
+    elif isinstance(result, tuple) and len(result) == 2 and _is_ids(result[0]):
+        result = result[0]
+    elif not isinstance(result, (list, tuple)) and isinstance(getattr(result, "items", None), (list, tuple)):
+        result = result.items
+    picks: list[Pick] = []
+    for item in result:
+        if isinstance(item, numbers.Integral):
+            media_id, path = int(item), None
+        else:
+            media_id = _field(item, "id") if _field(item, "id") is not None else _field(item, "media_id")
+            path = _field(item, "path")
+        row = (lib.media.get(int(media_id)) if media_id is not None else None) or (
+            lib.media.by_path(path) if path else None)
+        if row is not None:
+            picks.append((row["id"], Entry.from_media(row)))
+        elif path:
+            picks.append((None, Entry(path=path)))
+    return picks
+
+
+def _field(item: Any, key: str) -> Any:
+    return item.get(key) if isinstance(item, Mapping) else getattr(item, key, None)
+
+
+def _is_ids(value: Any) -> bool:
+    return (hasattr(value, "__len__") and not isinstance(value, (str, bytes, Mapping))
+            and all(isinstance(v, numbers.Integral) for v in value))
+
+
+def _media_id(lib, item: str) -> int:
+    return lib.media.resolve(item)["id"]
+
+
+def _saved_playlist(ctx: Context, args: argparse.Namespace) -> list[Pick]:
+    """A saved playlist's items; those still in the library use the file's current path and tags."""
+    picks: list[Pick] = []
+    for it in ctx.lib.playlists.get(args.playlist)["items"]:
+        row = ctx.lib.media.get(it["media_id"]) if it["media_id"] is not None else None
+        picks.append((row["id"], Entry.from_media(row)) if row else (None, Entry.from_media(it)))
+    return picks
+
+
+SOURCES: dict[str, Source] = {
+    "similar": Source(
+        "similar",
+        _recommended("similar", "mediarec.recommend.similar:similar_items",
+                     lambda fn, lib, a: _invoke(fn, lib, _media_id(lib, a.similar), n=a.n or DEFAULT_N)),
+        lambda a: {"item": a.similar}),
+    "upnext": Source(
+        "upnext",
+        _recommended("upnext", "mediarec.recommend.upnext:upnext",
+                     lambda fn, lib, a: _invoke(fn, lib, n=a.n or DEFAULT_N)),
+        lambda a: {}),
+    "path": Source(
+        "path",
+        _recommended("path", "mediarec.recommend.journey:path",
+                     lambda fn, lib, a: _invoke(fn, lib, _media_id(lib, a.path[0]), _media_id(lib, a.path[1]),
+                                                n=a.n or DEFAULT_N)),
+        lambda a: {"from": a.path[0], "to": a.path[1]}),
+    "playlist": Source("playlist", _saved_playlist, lambda a: {"playlist": a.playlist}),
+}
+"""Every export source by its flag. The recommender ones are wired by name (see _recommended)."""
+
+
+# --- export ---------------------------------------------------------------------------------------------
+
+def _configure_export(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="FILE", help=f"playlist to write; its extension picks the format "
+                   f"({', '.join('.' + e for e in extensions())})")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--similar", metavar="ITEM", help="items like ITEM (a media id or a path)")
+    src.add_argument("--upnext", action="store_true", help="what mediarec would play next")
+    src.add_argument("--path", nargs=2, metavar=("A", "B"), help="a journey from item A to item B")
+    src.add_argument("--playlist", metavar="NAME", help="a saved playlist")
+    p.add_argument("-n", type=_positive, metavar="N",
+                   help=f"at most N items (default: {DEFAULT_N}; a saved playlist: all of it)")
+    p.add_argument("--relative", action="store_true", help="paths relative to the playlist's folder")
+    p.add_argument("--save", metavar="NAME", help="also keep the list as a saved playlist called NAME")
+    p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {text!r}")
+    return value
+
+
+@command("export", "write a list (similar, up next, a journey or a saved playlist) as M3U8, XSPF or PLS",
+         _configure_export)
+def cmd_export(args: argparse.Namespace) -> int:
+    source = next(s for flag, s in SOURCES.items() if getattr(args, flag))
+    fmt = format_for(args.file)  # an unknown extension fails before any work
+    with open_context(args) as ctx:
+        picks = source.load(ctx, args)
+        if args.n:
+            picks = picks[:args.n]
+        if not picks:
+            raise UserError(f"nothing to export: the --{source.flag} list is empty")
+        saved = save_playlist(args.file, [entry for _, entry in picks], relative=args.relative)
+        if args.save:
+            ctx.lib.playlists.save(args.save, [_item(mid, e) for mid, e in picks], source=source.flag,
+                                   params={**source.params(args), "file": saved.path})
+    if args.json:
+        print_json({"file": saved.path, "format": saved.format, "source": source.flag,
+                    "params": source.params(args), "entries": saved.entries, "relative": saved.relative,
+                    "uri_entries": saved.uri_entries, "saved_as": args.save,
+                    "items": [_item(mid, e) for mid, e in picks]})
+        return 0
+    how = "relative paths" if args.relative else "absolute paths"
+    print(f"Wrote {plural(saved.entries, 'entry')} to {saved.path} ({fmt.name}, {how})")
+    if saved.uri_entries:
+        print(f"  {plural(saved.uri_entries, 'entry')} written as file:// URIs: their names hold characters "
+              "a plain path line cannot carry")
+    if args.save:
+        print(f"  saved as playlist {args.save!r}")
+    return 0
+
+
+def _item(media_id: int | None, entry: Entry) -> dict[str, Any]:
+    return {"media_id": media_id, "path": entry.path, "title": entry.title, "artist": entry.artist,
+            "duration": entry.duration}
+
+
+# --- import ---------------------------------------------------------------------------------------------
+
+def _configure_import(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="FILE", help="an M3U, M3U8, XSPF or PLS playlist")
+    p.add_argument("--name", help="name of the saved playlist (default: the file's name)")
+    p.add_argument("--replace", action="store_true", help="replace a saved playlist of the same name")
+    p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+
+
+@command("import", "read an M3U/M3U8/XSPF/PLS file into a saved playlist", _configure_import)
+def cmd_import(args: argparse.Namespace) -> int:
+    path = os.path.abspath(args.file)
+    fmt = format_for(path)
+    entries = read_playlist(path)
+    name = args.name or os.path.splitext(os.path.basename(path))[0]
+    with open_context(args) as ctx:
+        if not args.replace and any(p["name"] == name for p in ctx.lib.playlists.list()):
+            raise UserError(f"a playlist named {name!r} exists; pass --replace, or another --name")
+        items = [_matched(ctx.lib, e) for e in entries]
+        ctx.lib.playlists.save(name, items, source="import", params={"file": path, "format": fmt.name})
+    unknown = [it["path"] for it in items if it["media_id"] is None]
+    if args.json:
+        print_json({"name": name, "file": path, "format": fmt.name, "entries": len(items),
+                    "matched": len(items) - len(unknown), "unknown": len(unknown), "unknown_paths": unknown})
+        return 0
+    print(f"Imported {plural(len(items), 'entry')} from {path} as playlist {name!r}: "
+          f"{len(items) - len(unknown)} in the library, {len(unknown)} not")
+    return 0
+
+
+def _matched(lib, entry: Entry) -> dict[str, Any]:
+    """A playlist item for an entry: the library's media when its path (or the real path) is known."""
+    row = lib.media.by_path(entry.path)
+    if row is None and os.path.isabs(entry.path):
+        real = os.path.realpath(entry.path)
+        row = lib.media.by_path(real) if real != entry.path else None
+    if row is None:
+        return {"media_id": None, "path": entry.path, "title": entry.title, "duration": entry.duration}
+    return {"media_id": row["id"], "path": row["path"], "title": entry.title or row.get("title"),
+            "duration": entry.duration if entry.duration is not None else row.get("duration")}
+
+
+# --- saved playlists ------------------------------------------------------------------------------------
+
+@command("playlists", "list the saved playlists",
+         lambda p: p.add_argument("--json", action="store_true", help="print one JSON document on stdout"))
+def cmd_playlists(args: argparse.Namespace) -> int:
+    with open_context(args) as ctx:
+        rows = ctx.lib.playlists.list()
+    if args.json:
+        print_json({"playlists": rows})
+        return 0
+    if not rows:
+        print("No saved playlists yet ('mediarec import FILE' or 'mediarec export FILE ... --save NAME').")
+        return 0
+    print_table([(r["name"], r["items"], r["source"] or "", _when(r["updated_at"])) for r in rows],
+                ("name", "items", "source", "updated"))
+    return 0
+
+
+def _configure_playlist(p: argparse.ArgumentParser) -> None:
+    p.add_argument("name", metavar="NAME", help="a saved playlist")
+    p.add_argument("--delete", action="store_true", help="delete it (the files are not touched)")
+    p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+
+
+@command("playlist", "show a saved playlist, or delete it with --delete", _configure_playlist)
+def cmd_playlist(args: argparse.Namespace) -> int:
+    with open_context(args) as ctx:
+        if args.delete:
+            ctx.lib.playlists.delete(args.name)
+            if args.json:
+                print_json({"deleted": args.name})
+            else:
+                print(f"Deleted playlist {args.name!r}")
+            return 0
+        doc = ctx.lib.playlists.get(args.name)
+        for it in doc["items"]:  # an item still in the library shows where the file is now
+            row = ctx.lib.media.get(it["media_id"]) if it["media_id"] is not None else None
+            it["in_library"] = row is not None
+            if row is not None:
+                it["path"] = row["path"]
+    if args.json:
+        print_json(doc)
+        return 0
+    print(f"{doc['name']}: {plural(len(doc['items']), 'item')} ({doc['source'] or 'manual'}, "
+          f"updated {_when(doc['updated_at'])})")
+    print_table([(it["position"] + 1, fmt_duration(it["duration"]), it["title"] or "",
+                  "" if it["in_library"] else "not in library", it["path"]) for it in doc["items"]],
+                ("#", "length", "title", "", "path"))
+    return 0
+
+
+def _when(ts: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts)) if ts else ""

@@ -1,0 +1,336 @@
+"""The `audio.dsp` extractor: timbre, harmony, key, rhythm and loudness from one STFT (librosa), as a 56-d vector.
+
+Everything is derived from a single STFT of the shared decode at 22.05 kHz (n_fft 2048, hop 512): the
+mel spectrogram (MFCC, onset envelope), chroma, spectral contrast and spectral shape. Tempo is the
+autocorrelation of the onset envelope with a log-normal prior at 120 BPM (librosa's default prior),
+refined below one frame by parabolic interpolation over the first few multiples of the period: a plain
+argmax over integer lags is up to 3 BPM off at 120 BPM with a 23 ms hop. The key is the best of the 24
+Krumhansl-Kessler profiles correlated with the track's energy-weighted chroma.
+
+Vector layout (`LAYOUT`, 56 float32 in all), in order:
+
+    mfcc_mean  12  MFCC 1-12, mean over frames (c0, the overall level, is left to `loudness`)
+    mfcc_std   12  MFCC 1-12, standard deviation over frames (log)
+    chroma     12  energy-weighted mean chroma, rotated so that index 0 is the estimated tonic
+                   (a key-independent picture of the harmony: major/minor, modal, chromatic, noisy)
+    key         3  mode (+1 major, -1 minor) and the key on the circle of fifths (cos, sin; a minor key
+                   sits at its relative major), each times the key clarity, so an unclear key is near 0
+    contrast    7  spectral contrast (peak/valley, dB) of the octave bands from 200 Hz, mean
+    spectrum    5  centroid (octaves from 2 kHz), centroid spread (std, octaves), 85% rolloff (octaves
+                   from 4 kHz), flatness (log10), zero-crossing rate (log)
+    loudness    2  RMS level (dBFS, gated at -70 like EBU R128) and loudness range (p95 - p10 of
+                   ~0.4 s levels, dB)
+    rhythm      3  tempo (octaves from 120 BPM), onset rate (log2 onsets/s), pulse clarity (0-1)
+
+Each component is standardised with fixed centre and scale (`_NORM`: round numbers typical of music,
+checked on the dev corpus, so that one unit is "a clearly audible difference"), clipped to +-4, and each
+block is weighted by sqrt(share / size), so a block's expected contribution to a squared distance is its
+`share` whatever its size (12 MFCCs do not outvote the tempo). The vector is centred near zero for typical
+music, so cosine and Euclidean distances both compare how tracks differ from the average track."""
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+
+from ..base import Extractor, ExtractorSpec, FeatureResult, MediaInput, register
+
+SR = 22050
+N_FFT = 2048
+HOP = 512
+N_MELS = 96  # ample for 12 MFCCs and an onset envelope; 128 costs 25% more matrix work for nothing visible
+FRAME_STEP = 4  # spectral shape and contrast are averaged: every 4th frame (93 ms) estimates the mean well
+MIN_TEMPO_SECONDS = 6.0  # below this there are too few beats for a tempo worth stating
+PITCHES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+# Krumhansl & Kessler (1982) probe-tone profiles, tonic first.
+_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
+_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+
+LAYOUT: tuple[tuple[str, int, float], ...] = (
+    # (block, size, share of the squared distance)
+    ("mfcc_mean", 12, 0.20),
+    ("mfcc_std", 12, 0.10),
+    ("chroma", 12, 0.10),
+    ("key", 3, 0.05),
+    ("contrast", 7, 0.15),
+    ("spectrum", 5, 0.15),
+    ("loudness", 2, 0.10),
+    ("rhythm", 3, 0.15),
+)
+DIM = sum(size for _, size, _ in LAYOUT)
+
+# Per block: (centre, scale) of each raw component; z = (raw - centre) / scale.
+_NORM: dict[str, tuple[Any, Any]] = {
+    # MFCC k has a spread that shrinks roughly as 1/k across music; c1 is large and positive.
+    "mfcc_mean": (np.array([90, 0, 15, 0, 8, 0, 5, 0, 3, 0, 2, 0], float),
+                  np.array([40, 25, 18, 14, 12, 10, 9, 8, 7, 7, 6, 6], float)),
+    "mfcc_std": (np.log(np.array([25, 18, 14, 12, 10, 9, 8, 8, 7, 7, 6, 6], float)), 0.4),
+    "chroma": (1 / 12, 0.04),
+    "key": (0.0, 0.5),
+    "contrast": (np.array([18, 16, 19, 19, 19, 20, 40], float), 4.0),
+    "spectrum": (np.array([0.0, 0.8, 0.0, -3.0, math.log(0.06)]), np.array([1.0, 0.3, 1.0, 1.0, 0.6])),
+    "loudness": (np.array([-18.0, 10.0]), np.array([6.0, 5.0])),
+    "rhythm": (np.array([0.0, 1.0, 0.3]), np.array([0.5, 1.0, 0.2])),
+}
+_CLIP = 4.0
+
+
+@register
+class AudioDSP(Extractor):
+    spec = ExtractorSpec(
+        name="audio.dsp", version=1, kinds=frozenset({"audio", "video"}), dim=DIM,
+        description="timbre (MFCC), harmony and key, spectral shape, loudness, tempo (librosa, one STFT)",
+        requires=("librosa", "scipy"), audio_rate=SR)
+
+    def extract(self, media: MediaInput) -> FeatureResult:
+        y = media.audio(SR)
+        if media.audio().is_silent:
+            return silent_result(len(y) / SR)
+        with warnings.catch_warnings():  # librosa warns about very short inputs; the result says so instead
+            warnings.simplefilter("ignore")
+            raw, attrs = analyse(np.ascontiguousarray(y, dtype=np.float32))
+        return FeatureResult(normalise(raw), attrs)
+
+
+def analyse(y: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Raw feature blocks (before normalisation) and the human-readable attributes of one signal."""
+    import librosa
+
+    seconds = len(y) / SR
+    spec = stft(y)  # (frames, bins), complex64
+    mag = np.abs(spec).T  # (bins, frames): librosa's orientation
+    del spec
+    power = mag ** 2
+    mel_db = librosa.power_to_db(_mel_filters() @ power, ref=1.0, top_db=80.0)
+    mfcc = librosa.feature.mfcc(S=mel_db, n_mfcc=13)[1:]
+    chroma = librosa.feature.chroma_stft(S=power, sr=SR, n_fft=N_FFT, tuning=0.0, norm=None)
+    sub = mag[:, ::FRAME_STEP]
+    contrast = librosa.feature.spectral_contrast(S=sub, sr=SR, n_fft=N_FFT)
+    onset_env = librosa.onset.onset_strength(S=mel_db, sr=SR, hop_length=HOP)
+
+    key = estimate_key(chroma.sum(axis=1))
+    shape = spectral_shape(sub, y)
+    level = loudness(y)
+    rhythm = rhythm_features(onset_env, seconds)
+
+    raw = {
+        "mfcc_mean": mfcc.mean(axis=1),
+        "mfcc_std": np.log(mfcc.std(axis=1) + 1e-3),
+        "chroma": np.roll(key["profile"], -key["tonic"]),
+        "key": key["vector"],
+        "contrast": contrast.mean(axis=1),
+        "spectrum": shape["vector"],
+        "loudness": np.array([level["loudness_db"], level["loudness_range_db"]]),
+        "rhythm": rhythm["vector"],
+    }
+    attrs = {
+        "silent": False,
+        "seconds_analysed": round(seconds, 2),
+        "tempo_bpm": rhythm["tempo_bpm"],
+        "pulse_clarity": rhythm["pulse_clarity"],
+        "onset_rate": rhythm["onset_rate"],
+        "key": PITCHES[key["tonic"]] if key["clarity"] > 0 else None,
+        "mode": key["mode"] if key["clarity"] > 0 else None,
+        "key_label": f"{PITCHES[key['tonic']]} {key['mode']}" if key["clarity"] > 0 else None,
+        "key_confidence": round(key["clarity"], 3),
+        "loudness_db": level["loudness_db"],
+        "loudness_range_db": level["loudness_range_db"],
+        "peak_db": level["peak_db"],
+        "brightness": shape["centroid_hz"],
+        "rolloff_hz": shape["rolloff_hz"],
+        "flatness": shape["flatness"],
+        "zero_crossing_rate": shape["zcr"],
+    }
+    return raw, attrs
+
+
+def stft(y: np.ndarray) -> np.ndarray:
+    """|STFT| frames (frames, n_fft/2+1) as librosa.stft(center=True, pad_mode='constant') computes them.
+
+    Our own loop over blocks of frames with scipy's float32 FFT: 1.5-2x faster than librosa.stft here,
+    and the windowed copy of the signal never exists whole (4.7 MB per block instead of 60 MB a track)."""
+    import scipy.fft
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    padded = np.pad(y, N_FFT // 2)
+    frames = sliding_window_view(padded, N_FFT)[::HOP]
+    out = np.empty((frames.shape[0], N_FFT // 2 + 1), np.complex64)
+    window = _window()
+    block = 512
+    for start in range(0, frames.shape[0], block):
+        out[start:start + block] = scipy.fft.rfft(frames[start:start + block] * window, axis=-1)
+    return out
+
+
+_CACHE: dict[str, np.ndarray] = {}
+
+
+def _window() -> np.ndarray:
+    if "window" not in _CACHE:
+        import scipy.signal
+
+        _CACHE["window"] = scipy.signal.get_window("hann", N_FFT, fftbins=True).astype(np.float32)
+    return _CACHE["window"]
+
+
+def _mel_filters() -> np.ndarray:
+    if "mel" not in _CACHE:
+        import librosa
+
+        _CACHE["mel"] = librosa.filters.mel(sr=SR, n_fft=N_FFT, n_mels=N_MELS).astype(np.float32)
+    return _CACHE["mel"]
+
+
+def _freqs() -> np.ndarray:
+    if "freqs" not in _CACHE:
+        _CACHE["freqs"] = np.linspace(0, SR / 2, N_FFT // 2 + 1, dtype=np.float32)
+    return _CACHE["freqs"]
+
+
+def estimate_key(chroma_energy: np.ndarray) -> dict[str, Any]:
+    """Krumhansl-Schmuckler: correlate the pitch-class energy with the 24 rotated key profiles."""
+    total = float(chroma_energy.sum())
+    profile = chroma_energy / total if total > 0 else np.full(12, 1 / 12)
+    best = (-2.0, 0, "major")
+    if np.ptp(profile) > 1e-9:
+        for mode, template in (("major", _MAJOR), ("minor", _MINOR)):
+            for tonic in range(12):
+                r = float(np.corrcoef(profile, np.roll(template, tonic))[0, 1])
+                if r > best[0]:
+                    best = (r, tonic, mode)
+    r, tonic, mode = best
+    clarity = max(0.0, r)
+    # On the circle of fifths, with a minor key at its relative major (A minor beside C major).
+    fifths = ((tonic + (3 if mode == "minor" else 0)) * 7) % 12
+    angle = 2 * math.pi * fifths / 12
+    vector = np.array([(1.0 if mode == "major" else -1.0) * clarity, math.cos(angle) * clarity,
+                       math.sin(angle) * clarity])
+    return {"tonic": tonic, "mode": mode, "clarity": clarity, "profile": profile, "vector": vector}
+
+
+def spectral_shape(mag: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    """Centroid, rolloff, flatness (from magnitude frames) and zero-crossing rate (from the samples)."""
+    freqs = _freqs()
+    energy = mag.sum(axis=0)
+    voiced = energy > 1e-6 * max(float(energy.max()), 1e-12)  # skip digital silence between parts
+    m = mag[:, voiced] if voiced.any() else mag
+    e = m.sum(axis=0) + 1e-12
+    centroid = (freqs @ m) / e
+    cumulative = np.cumsum(m, axis=0)
+    rolloff = freqs[np.argmax(cumulative >= 0.85 * cumulative[-1:], axis=0)]
+    power = m.astype(np.float64) ** 2 + 1e-10
+    flatness = np.exp(np.log(power).mean(axis=0)) / power.mean(axis=0)
+    sign = np.signbit(y)
+    zcr = float(np.count_nonzero(sign[1:] != sign[:-1])) / max(1, len(y) - 1)
+    log_centroid = np.log2(np.maximum(centroid, 20.0) / 2000.0)
+    centroid_hz = float(np.average(centroid, weights=e))
+    rolloff_hz = float(np.median(rolloff))
+    flat = float(np.mean(flatness))
+    vector = np.array([float(np.average(log_centroid, weights=e)), float(np.std(log_centroid)),
+                       math.log2(max(rolloff_hz, 20.0) / 4000.0), math.log10(max(flat, 1e-8)),
+                       math.log(max(zcr, 1e-4))])
+    return {"vector": vector, "centroid_hz": round(centroid_hz, 1), "rolloff_hz": round(rolloff_hz, 1),
+            "flatness": round(flat, 5), "zcr": round(zcr, 5)}
+
+
+def loudness(y: np.ndarray) -> dict[str, float]:
+    """Gated RMS level and loudness range in dBFS, from ~0.37 s blocks (EBU R128's momentary scale)."""
+    block = 16 * HOP
+    n = len(y) // block
+    ms = (y[:n * block].astype(np.float64).reshape(n, block) ** 2).mean(axis=1) if n else \
+        np.array([float(np.mean(y.astype(np.float64) ** 2))])
+    db = 10 * np.log10(ms + 1e-12)
+    gated = db[db > -70.0]
+    if gated.size == 0:
+        gated = db
+    level = 10 * math.log10(float(np.mean(10 ** (gated / 10))) + 1e-12)
+    spread = float(np.percentile(gated, 95) - np.percentile(gated, 10)) if gated.size > 1 else 0.0
+    peak = 20 * math.log10(float(np.max(np.abs(y))) + 1e-12)
+    return {"loudness_db": round(max(level, -120.0), 2), "loudness_range_db": round(spread, 2),
+            "peak_db": round(max(peak, -120.0), 2)}
+
+
+def rhythm_features(onset_env: np.ndarray, seconds: float) -> dict[str, Any]:
+    """Tempo, pulse clarity and onset rate from the onset-strength envelope."""
+    import librosa
+
+    onsets = librosa.onset.onset_detect(onset_envelope=onset_env, sr=SR, hop_length=HOP)
+    onset_rate = len(onsets) / seconds if seconds > 0 else 0.0
+    tempo, clarity = (None, 0.0)
+    if seconds >= MIN_TEMPO_SECONDS:
+        tempo, clarity = estimate_tempo(onset_env)
+    vector = np.array([math.log2(tempo / 120.0) if tempo else 0.0, math.log2(max(onset_rate, 0.125)), clarity])
+    return {"vector": vector, "tempo_bpm": round(tempo, 1) if tempo else None,
+            "pulse_clarity": round(clarity, 3), "onset_rate": round(onset_rate, 3)}
+
+
+def estimate_tempo(onset_env: np.ndarray, lo_bpm: float = 30.0, hi_bpm: float = 300.0,
+                   prior_bpm: float = 120.0, prior_octaves: float = 1.0) -> tuple[float | None, float]:
+    """(BPM, pulse clarity 0-1) from the autocorrelation of the onset envelope.
+
+    The lag with the highest autocorrelation times a log-normal prior (centred at 120 BPM, one octave
+    wide: librosa's) picks the metrical level; that period is then refined to a fraction of a frame by
+    parabolic interpolation at its first four multiples, which also averages out jitter."""
+    # A light smoothing widens each onset to ~3 frames, so a period that falls between two integer lags
+    # still shows a full-height peak (clicks at 140 BPM, 9.2 frames, otherwise lose to 70 BPM).
+    env = np.convolve(onset_env.astype(np.float64), [0.25, 0.5, 0.25], mode="same")
+    env -= float(np.mean(env))
+    n = len(env)
+    acf = np.fft.irfft(np.abs(np.fft.rfft(env, 2 * n)) ** 2)[:n]
+    if acf[0] <= 0:
+        return None, 0.0
+    acf = acf / acf[0] * n / (n - np.arange(n))  # normalised, unbiased (longer lags overlap less)
+    frame_rate = SR / HOP
+    lo_lag = max(2, int(math.floor(60 * frame_rate / hi_bpm)))
+    hi_lag = min(n // 2, int(math.ceil(60 * frame_rate / lo_bpm)))
+    if hi_lag <= lo_lag + 2:
+        return None, 0.0
+    lags = np.arange(lo_lag, hi_lag + 1)
+    bpm = 60 * frame_rate / lags
+    prior = np.exp(-0.5 * (np.log2(bpm / prior_bpm) / prior_octaves) ** 2)
+    peaks = (acf[lags] > acf[lags - 1]) & (acf[lags] >= acf[lags + 1]) & (acf[lags] > 0)
+    if not peaks.any():
+        return None, 0.0
+    score = np.where(peaks, acf[lags] * prior, -np.inf)
+    lag = int(lags[int(np.argmax(score))])
+    clarity = float(np.clip(acf[lag], 0.0, 1.0))
+    estimates, weights = [], []
+    for k in range(1, 5):
+        centre = k * lag
+        if centre + 2 >= n // 2:
+            break
+        window = range(max(1, centre - k), centre + k + 1)  # the k-th multiple may drift k frames
+        at = max(window, key=lambda i: acf[i])
+        a, b, c = acf[at - 1], acf[at], acf[at + 1]
+        denom = a - 2 * b + c
+        offset = 0.5 * (a - c) / denom if denom < 0 else 0.0
+        estimates.append((at + float(np.clip(offset, -0.5, 0.5))) / k)
+        weights.append(max(b, 1e-6) * k)  # later multiples pin the period more precisely
+    period = float(np.average(estimates, weights=weights))
+    return 60 * frame_rate / period, clarity
+
+
+def normalise(raw: dict[str, np.ndarray]) -> np.ndarray:
+    """Standardise each block with its fixed centre/scale, clip, and weight it by its share (see module doc)."""
+    parts = []
+    for name, size, share in LAYOUT:
+        centre, scale = _NORM[name]
+        z = (np.asarray(raw[name], np.float64) - centre) / scale
+        assert z.shape == (size,), (name, z.shape)
+        parts.append(np.clip(np.nan_to_num(z), -_CLIP, _CLIP) * math.sqrt(share / size))
+    return np.concatenate(parts).astype(np.float32)
+
+
+def silent_result(seconds: float) -> FeatureResult:
+    """Digital silence: neutral timbre/harmony/rhythm, the lowest loudness; attributes say it is silent."""
+    raw = {name: np.asarray(_NORM[name][0], np.float64) * np.ones(size) for name, size, _ in LAYOUT}
+    raw["key"] = np.zeros(3)
+    raw["loudness"] = np.array([-120.0, 0.0])
+    raw["rhythm"] = np.array([0.0, math.log2(0.125), 0.0])
+    attrs = {"silent": True, "seconds_analysed": round(seconds, 2), "tempo_bpm": None, "pulse_clarity": 0.0,
+             "onset_rate": 0.0, "key": None, "mode": None, "key_label": None, "key_confidence": 0.0,
+             "loudness_db": -120.0, "loudness_range_db": 0.0, "peak_db": -120.0, "brightness": None,
+             "rolloff_hz": None, "flatness": None, "zero_crossing_rate": 0.0}
+    return FeatureResult(normalise(raw), attrs)

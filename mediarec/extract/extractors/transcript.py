@@ -1,0 +1,284 @@
+"""speech.transcript: what is said in a file (faster-whisper; Whisper tiny.en unless settings say otherwise).
+
+Voice activity detection (faster-whisper's bundled Silero VAD) runs first: no speech, no transcription,
+no invented text. Decoding is set so it neither loops nor hallucinates (temperature 0 with a bounded
+fallback, no conditioning on previous text), and segments whose statistics say "junk" are dropped.
+Songs are transcribed for lyrics only when the music tagger hears vocals, and only up to
+`speech.max_music_seconds`. Models are always loaded from a local folder, never by hub name."""
+from __future__ import annotations
+
+import logging
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from ...media.audio import ExcerptPolicy, decode_audio
+from ...settings import SpeechSettings
+from ..base import Extractor, ExtractorSpec, FeatureResult, MediaInput, Runtime, Transcript, register
+from ..models.whisper import model_problem, resolve_model
+
+log = logging.getLogger(__name__)
+
+RATE = 16000  # Whisper and Silero VAD both work at 16 kHz
+PIECE_SECONDS = 600.0
+"""Long recordings are decoded and transcribed in pieces of this length, so memory stays bounded
+(10 min at 16 kHz is 38 MB) however long the file is."""
+MUSIC_MIN_SECONDS = 45.0
+"""Audio files shorter than this are never treated as songs: voice memos, samples, spoken clips."""
+VOCALS_MIN = 0.1
+"""Lowest mean musicnn probability of a vocal tag that counts as "the song has vocals"."""
+
+# musicnn tags (MagnaTagATune and Million Song Dataset vocabularies) that speak about the voice.
+VOCAL_TAGS = ("vocal", "vocals", "voice", "singing", "male vocal", "female vocal", "male voice", "female voice",
+              "female vocalists", "male vocalists", "female vocalist", "choir", "choral", "opera")
+NO_VOCAL_TAGS = ("no vocals", "no vocal", "no voice", "instrumental")
+SPOKEN_WORD = re.compile(r"podcast|audio ?book|spoken|speech|lecture|talk|interview|sermon|radio|news|"
+                         r"documentary|language|lesson|course|hörbuch|hoerbuch", re.I)
+"""Genres and folder names of audio that is talk, not music: transcribed whole, never gated on vocals."""
+
+BEAM_SIZE = 1
+"""Greedy decoding: on tiny.en beam 5 gave the same words on our speech samples at higher cost."""
+TEMPERATURES = (0.0, 0.2, 0.4)
+"""Temperature 0 first; a window whose text looks like a loop or a guess is retried at most twice."""
+MAX_COMPRESSION_RATIO = 2.4  # gzip ratio above which a segment is a repetition loop
+MIN_AVG_LOGPROB = -1.0  # mean token log-probability below which a segment is a guess ...
+NO_SPEECH_PROB = 0.6  # ... or, combined with this no-speech probability, silence read as words
+MIN_AVG_LOGPROB_HARD = -1.5  # below this a segment is dropped whatever the no-speech probability says
+_NOT_WORDS = re.compile(r"^[\W_♪♫]*$|^\s*[\[(*♪][^\])*]*[\])*♪]?\s*$")
+"""Segments with no word characters or only a bracketed sound label ("[Music]", "(applause)", "♪")."""
+
+
+def vad_options():
+    from faster_whisper.vad import VadOptions
+
+    # min_silence 500 ms splits at sentence pauses, so each chunk's timestamps stay close to the speech.
+    return VadOptions(threshold=0.5, min_speech_duration_ms=250, min_silence_duration_ms=500, speech_pad_ms=200)
+
+
+@dataclass(frozen=True)
+class FixedRanges(ExcerptPolicy):
+    """An excerpt policy that decodes exactly the given (start, end) spans of a file, in seconds."""
+
+    spans: tuple[tuple[float, float], ...] = ()
+
+    def ranges(self, duration: float | None) -> list[tuple[float, float]]:
+        kept = [(s, e) for s, e in self.spans if not duration or s < duration]
+        return kept or [(0.0, float("inf"))]
+
+
+def decode_spans(path: str, spans: list[tuple[float, float]], duration: float | None) -> np.ndarray:
+    """Mono float32 samples at 16 kHz of the given spans of a file, concatenated."""
+    return decode_audio(path, rate=RATE, policy=FixedRanges(spans=tuple(spans)), duration_hint=duration).samples
+
+
+def speech_settings(runtime: Runtime) -> SpeechSettings:
+    settings = getattr(runtime, "settings", None)
+    return getattr(settings, "speech", None) or SpeechSettings()
+
+
+@dataclass
+class _Plan:
+    """What to transcribe in one file and why."""
+
+    music: bool
+    cap: float  # most seconds to transcribe
+    skip: str | None = None  # why nothing is transcribed, if so
+    vocals: float | None = None
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+@register
+class SpeechTranscript(Extractor):
+    spec = ExtractorSpec(
+        name="speech.transcript", version=1, kinds=frozenset({"audio", "video"}), dim=0,
+        description="what is said: Whisper transcript with timestamps (VAD first; lyrics when a song has vocals)",
+        after=("audio.musicnn",), requires=("faster_whisper", "ctranslate2"), audio_rate=RATE)
+
+    def __init__(self) -> None:
+        self.model = None
+        self.model_name = ""
+        self.settings = SpeechSettings()
+        self.multilingual = False
+
+    def check(self, runtime: Runtime) -> str | None:
+        return super().check(runtime) or model_problem(speech_settings(runtime).model, runtime.models_dir)
+
+    def load(self, runtime: Runtime) -> None:
+        from faster_whisper import WhisperModel
+
+        self.settings = speech_settings(runtime)
+        path = resolve_model(self.settings.model, runtime.models_dir)  # joins the optional base model once
+        device, compute = _device(runtime.device)
+        # local_files_only: `path` is a folder, and if it somehow were not, nothing would be downloaded.
+        self.model = WhisperModel(str(path), device=device, compute_type=compute, cpu_threads=max(1, runtime.threads),
+                                  num_workers=1, local_files_only=True)
+        self.model_name = self.settings.model if self.settings.model in ("tiny.en", "base") else path.name
+        self.multilingual = bool(self.model.model.is_multilingual)
+
+    # --- one file ------------------------------------------------------------------------------------
+    def extract(self, media: MediaInput) -> FeatureResult:
+        assert self.model is not None, "load() was not called"
+        plan = self._plan(media)
+        if plan.skip:
+            return self._nothing(plan, plan.skip)
+        segments: list[tuple[float, float, str]] = []
+        stats = {"speech_seconds": 0.0, "seconds_checked": 0.0, "dropped": 0}
+        language, probability = ("en", 1.0) if not self.multilingual else (None, None)
+        for offset, samples in self._pieces(media, plan):
+            stats["seconds_checked"] += samples.size / RATE
+            piece, speech_s, dropped, info = self._transcribe(samples, language)
+            stats["speech_seconds"] += speech_s
+            stats["dropped"] += dropped
+            if info is not None and language is None:  # detected on the first piece with speech, then kept
+                language, probability = info.language, float(info.language_probability)
+            segments.extend((offset + s, offset + e, t) for s, e, t in piece)
+        if not segments:
+            reason = "no speech" if stats["speech_seconds"] == 0 else "no words recognised in the speech"
+            return self._nothing(plan, reason, **stats)
+        words = sum(len(t.split()) for _, _, t in segments)
+        spoken = sum(e - s for s, e, _ in segments)
+        attrs = {"speech": True, "language": language, "language_probability": _r(probability),
+                 "words": words, "segments": len(segments), "speaking_rate": _r(words / spoken if spoken else 0.0),
+                 "model": self.model_name, "music": plan.music, "vocals": _r(plan.vocals),
+                 **{k: _r(v) for k, v in stats.items()}, **plan.notes}
+        return FeatureResult(None, attrs, Transcript(language, segments))
+
+    def _nothing(self, plan: _Plan, reason: str, **stats: Any) -> FeatureResult:
+        """A stored "nothing said here": an empty transcript, so the file is not transcribed again."""
+        attrs = {"speech": False, "reason": reason, "words": 0, "model": self.model_name, "music": plan.music,
+                 "vocals": _r(plan.vocals), **{k: _r(v) for k, v in stats.items()}, **plan.notes}
+        return FeatureResult(None, attrs, Transcript(None, []))
+
+    def _plan(self, media: MediaInput) -> _Plan:
+        item, s = media.item, self.settings
+        duration = float(item.get("duration") or 0.0)
+        music = _is_music(item, duration)
+        if not music:
+            return _Plan(False, cap=s.max_seconds)
+        plan = _Plan(True, cap=s.max_music_seconds)
+        if not s.lyrics:
+            plan.skip = "song (lyrics are off in settings)"
+            return plan
+        tagger = media.result("audio.musicnn")
+        if tagger is not None:
+            plan.vocals, instrumental = _vocal_evidence(tagger.attrs)
+            if plan.vocals is not None and (plan.vocals < VOCALS_MIN or plan.vocals <= instrumental):
+                plan.skip = "instrumental music (the tagger hears no vocals)"
+        return plan
+
+    def _pieces(self, media: MediaInput, plan: _Plan) -> Iterator[tuple[float, np.ndarray]]:
+        """(file position in seconds, 16 kHz samples) of what to transcribe, piece by piece.
+
+        The shared decode is used when it holds the whole file. When it is only an excerpt (a long
+        file), speech needs more than the excerpt (a search should find any minute of a talk), so the
+        file is decoded again at 16 kHz in pieces; but first VAD runs on the excerpt, and a file with
+        no speech in any excerpt window is not decoded again."""
+        shared = media.audio()
+        if len(shared.ranges) == 1 and shared.ranges[0] == (0.0, float("inf")):
+            samples = shared.at(RATE)
+            for start, end in _spans(shared.seconds, plan.cap):
+                stop = len(samples) if end == float("inf") else int(end * RATE)
+                yield start, samples[int(start * RATE):stop]
+            return
+        if not _has_speech(shared.at(RATE)):
+            plan.notes["prescreen"] = f"no speech in {len(shared.ranges)} excerpt windows"
+            return
+        for start, end in _spans(shared.duration, plan.cap):
+            yield start, decode_spans(media.path, [(start, end)], shared.duration)
+
+    def _transcribe(self, samples: np.ndarray, language: str | None):
+        """(segments, speech seconds, dropped segment count, info) of one piece; VAD first."""
+        from faster_whisper.transcribe import restore_speech_timestamps
+        from faster_whisper.vad import collect_chunks, get_speech_timestamps
+
+        if samples.size < RATE // 10:
+            return [], 0.0, 0, None
+        chunks = get_speech_timestamps(samples, vad_options())
+        if not chunks:
+            return [], 0.0, 0, None
+        speech = np.concatenate(collect_chunks(samples, chunks)[0])
+        raw, info = self.model.transcribe(
+            speech, language=language, task="transcribe", beam_size=BEAM_SIZE, temperature=list(TEMPERATURES),
+            compression_ratio_threshold=MAX_COMPRESSION_RATIO, log_prob_threshold=MIN_AVG_LOGPROB,
+            no_speech_threshold=NO_SPEECH_PROB, condition_on_previous_text=False, vad_filter=False,
+            without_timestamps=False, word_timestamps=False)
+        kept, dropped = [], 0
+        for seg in restore_speech_timestamps(raw, chunks, RATE):  # times back on the piece's clock
+            text = seg.text.strip()
+            if _is_junk(seg, text):
+                dropped += 1
+                log.debug("dropped segment %r (ratio %.2f, logprob %.2f, no-speech %.2f)", text,
+                          seg.compression_ratio, seg.avg_logprob, seg.no_speech_prob)
+                continue
+            kept.append((round(float(seg.start), 2), round(float(seg.end), 2), text))
+        return kept, speech.size / RATE, dropped, info
+
+
+def _is_junk(seg, text: str) -> bool:
+    if not text or _NOT_WORDS.match(text):
+        return True
+    if seg.compression_ratio > MAX_COMPRESSION_RATIO or seg.avg_logprob < MIN_AVG_LOGPROB_HARD:
+        return True
+    return seg.no_speech_prob > NO_SPEECH_PROB and seg.avg_logprob < MIN_AVG_LOGPROB
+
+
+def _has_speech(samples: np.ndarray) -> bool:
+    from faster_whisper.vad import get_speech_timestamps
+
+    return samples.size >= RATE // 10 and bool(get_speech_timestamps(samples, vad_options()))
+
+
+def _spans(duration: float, cap: float) -> list[tuple[float, float]]:
+    """Pieces of a file to transcribe: consecutive pieces covering it when it fits in `cap` seconds,
+    else pieces totalling `cap` spread evenly over 5%..95% of it (like the audio excerpt windows)."""
+    if not duration or duration <= cap:
+        n = max(1, math.ceil((duration or PIECE_SECONDS) / PIECE_SECONDS))
+        spans = [(i * PIECE_SECONDS, (i + 1) * PIECE_SECONDS) for i in range(n)]
+        return spans[:-1] + [(spans[-1][0], float("inf"))]  # the last piece runs to the real end
+    n = max(1, math.ceil(cap / PIECE_SECONDS))
+    policy = ExcerptPolicy(full_up_to=cap, windows=n, window=cap / n)
+    return policy.ranges(duration)
+
+
+def _is_music(item: dict[str, Any], duration: float) -> bool:
+    """A song (gated on vocals, capped) rather than talk: audio files of some length not marked spoken word."""
+    if item.get("kind") != "audio" or duration < MUSIC_MIN_SECONDS:
+        return False
+    genre = str(item.get("genre") or "")
+    folders = " ".join(Path(item.get("path", "")).parts[-4:-1])
+    return not (SPOKEN_WORD.search(genre) or SPOKEN_WORD.search(folders))
+
+
+def _vocal_evidence(attrs: dict[str, Any]) -> tuple[float | None, float]:
+    """(vocal probability, no-vocal probability) from the musicnn tags, or (None, 0) without tags."""
+    tags: dict[str, float] = {}
+    for vocab in ("mtt", "msd"):
+        for name, p in (attrs.get(vocab) or {}).items():
+            tags[name.lower()] = max(tags.get(name.lower(), 0.0), float(p))
+    if not tags:
+        return None, 0.0
+    vocal = max((tags.get(t, 0.0) for t in VOCAL_TAGS), default=0.0)
+    none = max((tags.get(t, 0.0) for t in NO_VOCAL_TAGS), default=0.0)
+    return vocal, none
+
+
+def _device(device: str) -> tuple[str, str]:
+    """CTranslate2 device and compute type: float16 on a CUDA GPU it can see, int8 on the CPU."""
+    if device == "cuda":
+        try:
+            import ctranslate2
+
+            if ctranslate2.get_cuda_device_count() > 0:
+                return "cuda", "float16"
+        except Exception:  # noqa: BLE001 - a CUDA probe that fails means no CUDA for CTranslate2
+            pass
+        log.info("CTranslate2 sees no CUDA device: Whisper runs on the CPU")
+    return "cpu", "int8"
+
+
+def _r(value: Any) -> Any:
+    return round(value, 3) if isinstance(value, float) else value

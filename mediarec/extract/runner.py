@@ -1,0 +1,196 @@
+"""The analysis job: plan the stale work, run it on an isolating process pool, store results in batches.
+
+`analyze()` is a job generator (mediarec.jobs): it yields Progress (done/total, rate, ETA) and returns
+an AnalyzeReport. A cancel stops between files and keeps what is done; a killed run loses at most the
+last unwritten batch, and the next run plans only what is still missing."""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from dataclasses import dataclass, field
+
+from ..errors import Cancelled
+from ..jobs import CancelToken, Job, Progress, ProgressClock
+from ..library import Library
+from ..media.audio import ExcerptPolicy
+from ..paths import AppPaths
+from ..settings import Settings
+from .base import Runtime
+from .device import resolve_device
+from .plan import Task, plan, stage_of
+from .pool import IsolatingPool, TaskTimedOut, WorkerDied
+from .registry import create, resolve
+from .worker import Outcome, init_worker, run_task
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AnalyzeReport:
+    files: int = 0
+    results: dict[str, int] = field(default_factory=dict)  # extractor -> results stored
+    failed: dict[str, int] = field(default_factory=dict)  # extractor -> files failed
+    unavailable: dict[str, str] = field(default_factory=dict)  # extractor -> why it did not run
+    seconds: float = 0.0
+    workers: int = 0
+
+    def summary(self) -> str:
+        stored = sum(self.results.values())
+        text = f"{self.files} file(s) analysed, {stored} result(s) stored"
+        failed = sum(self.failed.values())
+        if failed:
+            text += f", {failed} failure(s) (see 'mediarec doctor')"
+        for name, why in sorted(self.unavailable.items()):
+            text += f"; {name} skipped: {why}"
+        return text
+
+
+def make_runtime(paths: AppPaths, settings: Settings, workers: int) -> Runtime:
+    cores = os.cpu_count() or 1
+    return Runtime(models_dir=str(paths.models), cache_dir=str(paths.cache),
+                   device=resolve_device(settings.analyze.device),
+                   threads=max(1, cores // max(1, workers)), settings=settings)
+
+
+def excerpt_policy(settings: Settings) -> ExcerptPolicy:
+    a = settings.audio
+    return ExcerptPolicy(full_up_to=a.full_up_to, windows=a.windows, window=a.window)
+
+
+class _ResultWriter:
+    """Collects finished files and writes them a batch at a time (one transaction per batch)."""
+
+    def __init__(self, lib: Library, report: AnalyzeReport, versions: dict[str, int], every: int = 16,
+                 seconds: float = 2.0):
+        self.lib, self.report, self.versions = lib, report, versions
+        self.every, self.seconds = every, seconds
+        self.buffer: list[tuple[Task, dict[str, Outcome]]] = []
+        self.last = time.monotonic()
+
+    def add(self, task: Task, outcomes: dict[str, Outcome]) -> None:
+        self.buffer.append((task, outcomes))
+        if len(self.buffer) >= self.every or time.monotonic() - self.last >= self.seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.buffer:
+            return
+        lib = self.lib
+        with lib.transaction():
+            for task, outcomes in self.buffer:
+                self._store(task, outcomes)
+        self.buffer.clear()
+        self.last = time.monotonic()
+
+    def _store(self, task: Task, outcomes: dict[str, Outcome]) -> None:
+        lib, item = self.lib, task.item
+        self.report.files += 1
+        for name, o in outcomes.items():
+            stage = stage_of(name)
+            if o.result is not None:
+                r = o.result
+                lib.features.put(item["id"], name, self.versions[name], item["fingerprint"], r.vector, r.attrs)
+                if r.transcript is not None:
+                    lib.transcripts.put(item["id"], self.versions[name], r.transcript.language,
+                                        r.transcript.segments)
+                lib.file_status.clear(item["path"], stage)
+                self.report.results[name] = self.report.results.get(name, 0) + 1
+            elif o.not_loaded:
+                self.report.unavailable.setdefault(name, f"failed to load: {o.message}")
+            else:
+                lib.file_status.record(item["path"], stage, o.error_kind or "bug", o.message, size=item["size"],
+                                       mtime=item["mtime"], media_id=item["id"])
+                self.report.failed[name] = self.report.failed.get(name, 0) + 1
+                log.warning("%s: %s failed: %s", item["path"], name, o.message)
+
+
+def _crashed(task: Task, exc: BaseException) -> dict[str, Outcome]:
+    """Every extractor of a task whose worker died or hung gets the same verdict."""
+    if isinstance(exc, TaskTimedOut):
+        kind, msg = "timeout", f"analysis {exc}"
+    elif isinstance(exc, WorkerDied):
+        kind, msg = "crash", f"the decoder or a model crashed ({exc})"
+    else:
+        kind, msg = "bug", f"{type(exc).__name__}: {exc}"
+    return {name: Outcome(error_kind=kind, message=msg) for name in task.extractors}
+
+
+def analyze(lib: Library, paths: AppPaths, settings: Settings, only: list[str] | None = None,
+            kind: str | None = None, limit: int | None = None, workers: int | None = None,
+            cancel: CancelToken | None = None, in_process: bool = False,
+            modules: tuple[str, ...] = ()) -> Job[AnalyzeReport]:
+    """Analyse every file with stale results. `in_process` runs without a pool (tests, debugging);
+    `modules` are imported in each worker first (extractors registered outside mediarec)."""
+    cancel = cancel or CancelToken()
+    started = time.monotonic()
+    workers = workers or settings.analyze.workers or (os.cpu_count() or 1)
+    runtime = make_runtime(paths, settings, workers)
+    report = AnalyzeReport(workers=0 if in_process else workers)
+    names = []
+    for name in resolve(only):
+        reason = create(name).check(runtime)
+        if reason:
+            report.unavailable[name] = reason
+        else:
+            names.append(name)
+    yield Progress(0, None, "Planning analysis…")
+    tasks = plan(lib, names, kind=kind, limit=limit)
+    versions = {n: create(n).spec.version for n in names}
+    writer = _ResultWriter(lib, report, versions)
+    clock = ProgressClock(total=len(tasks))
+    if not tasks:
+        report.seconds = time.monotonic() - started
+        return report
+    policy = excerpt_policy(settings)
+    try:
+        if in_process:
+            init_worker(names, runtime, policy, modules)
+            for done, task in enumerate(tasks):
+                cancel.check()
+                if clock.due():
+                    yield clock.progress(done, f"Analysing {os.path.basename(task.item['path'])}")
+                writer.add(task, run_task(task))
+        else:
+            pool = IsolatingPool(min(workers, len(tasks)), initializer=init_worker,
+                                 initargs=(names, runtime, policy, modules), task_timeout=settings.analyze.file_timeout,
+                                 threads_per_worker=runtime.threads)
+            yield from _run_on_pool(pool, tasks, writer, clock, cancel, workers)
+    finally:
+        writer.flush()
+    report.seconds = time.monotonic() - started
+    yield clock.progress(len(tasks), "Analysis finished")
+    return report
+
+
+def _run_on_pool(pool: Executor, tasks: list[Task], writer: _ResultWriter, clock: ProgressClock,
+                 cancel: CancelToken, workers: int):
+    queue = list(reversed(tasks))
+    running: dict[Future, Task] = {}
+    done = 0
+    try:
+        while queue or running:
+            # A few tasks ahead of the workers keeps them busy; more would make cancel slow.
+            while queue and len(running) < 2 * workers:
+                task = queue.pop()
+                running[pool.submit(run_task, task)] = task
+            finished, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                task = running.pop(fut)
+                exc = fut.exception()
+                writer.add(task, _crashed(task, exc) if exc is not None else fut.result())
+                done += 1
+            if cancel.cancelled:
+                raise Cancelled("analysis cancelled")
+            cancel.check()  # blocks here while paused
+            if clock.due() or finished:
+                current = next(iter(running.values()), None)
+                name = os.path.basename(current.item["path"]) if current else ""
+                yield clock.progress(done, f"Analysing {name}")
+    finally:
+        if queue or running:
+            kill = getattr(pool, "kill_running", None)
+            if kill:
+                kill()
+        pool.shutdown(wait=True, cancel_futures=True)
