@@ -22,7 +22,7 @@ from .device import resolve_device
 from .plan import Task, plan, stage_of
 from .pool import IsolatingPool, TaskTimedOut, WorkerDied
 from .registry import create, resolve
-from .worker import Outcome, init_worker, run_task
+from .worker import DECODE, Outcome, init_worker, run_task
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,7 @@ class AnalyzeReport:
     unavailable: dict[str, str] = field(default_factory=dict)  # extractor -> why it did not run
     seconds: float = 0.0
     workers: int = 0
+    cpu_seconds: dict[str, float] = field(default_factory=dict)  # extractor (and "(decode)") -> time in workers
 
     def summary(self) -> str:
         stored = sum(self.results.values())
@@ -88,6 +89,9 @@ class _ResultWriter:
         lib, item = self.lib, task.item
         self.report.files += 1
         for name, o in outcomes.items():
+            self.report.cpu_seconds[name] = self.report.cpu_seconds.get(name, 0.0) + o.seconds
+            if name == DECODE:
+                continue
             stage = stage_of(name)
             if o.result is not None:
                 r = o.result

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import logging
 import math
+import time
 import traceback
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,11 @@ class Outcome:
     error_kind: str | None = None
     message: str = ""
     not_loaded: bool = False  # the extractor failed to load in this worker: not the file's fault
+    seconds: float = 0.0  # the extractor's own time, shared decoding excluded
+
+
+DECODE = "(decode)"
+"""Pseudo-extractor name under which a task reports its shared decoding time."""
 
 
 def init_worker(names: list[str], runtime: Runtime, policy: ExcerptPolicy, modules: tuple[str, ...] = ()) -> None:
@@ -74,9 +80,12 @@ def run_task(task: Task) -> dict[str, Outcome]:
         if ext is None:
             out[name] = Outcome(error_kind="bug", message=_LOAD_ERRORS.get(name, "not loaded"), not_loaded=True)
             continue
+        decoded_before, started = media.decode_seconds, time.perf_counter()
         out[name] = _run_one(ext, media)
+        out[name].seconds = time.perf_counter() - started - (media.decode_seconds - decoded_before)
         if out[name].result is not None:
             media.results[name] = out[name].result
+    out[DECODE] = Outcome(seconds=media.decode_seconds)
     return out
 
 
