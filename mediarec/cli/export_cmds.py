@@ -25,16 +25,16 @@ DEFAULT_N = 25
 
 # --- where an exported list comes from ---------------------------------------------------------------
 
+Loader = Callable[[Context, argparse.Namespace], list[Pick]]
+
+
 @dataclass(frozen=True)
 class Source:
     """One way to fill an export: the flag that selects it, how to load it, and what to remember of it."""
 
     flag: str
-    load: "Loader"
+    load: Loader
     params: Callable[[argparse.Namespace], dict]
-
-
-Loader = Callable[[Context, argparse.Namespace], list[Pick]]
 
 
 def _recommended(flag: str, target: str, call: Callable[..., Any]) -> Loader:
@@ -52,8 +52,9 @@ def _lookup(target: str, flag: str) -> Callable[..., Any]:
     dotted = f"{module_name}.{attr}"
     try:
         module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name and (module_name == exc.name or module_name.startswith(exc.name + ".")):
+    except ImportError as exc:
+        missing = exc.name if isinstance(exc, ModuleNotFoundError) else None
+        if missing and (module_name == missing or module_name.startswith(missing + ".")):
             raise UserError(f"export --{flag} is not available yet ({dotted} does not exist); "
                             "export --playlist NAME works") from None
         raise UserError(f"export --{flag} is not available: {dotted} cannot be loaded ({exc})") from None
@@ -156,7 +157,8 @@ def _configure_export(p: argparse.ArgumentParser) -> None:
     p.add_argument("-n", type=_positive, metavar="N",
                    help=f"at most N items (default: {DEFAULT_N}; a saved playlist: all of it)")
     p.add_argument("--relative", action="store_true", help="paths relative to the playlist's folder")
-    p.add_argument("--save", metavar="NAME", help="also keep the list as a saved playlist called NAME")
+    p.add_argument("--save", metavar="NAME",
+                   help="also keep the list as saved playlist NAME (replacing one of that name)")
     p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
 
 
@@ -192,9 +194,9 @@ def cmd_export(args: argparse.Namespace) -> int:
                     "items": [_item(mid, e) for mid, e in picks]})
         return 0
     how = "relative paths" if args.relative else "absolute paths"
-    print(f"Wrote {plural(saved.entries, 'entry')} to {saved.path} ({fmt.name}, {how})")
+    print(f"Wrote {_entries(saved.entries)} to {saved.path} ({fmt.name}, {how})")
     if saved.uri_entries:
-        print(f"  {plural(saved.uri_entries, 'entry')} written as file:// URIs: their names hold characters "
+        print(f"  {_entries(saved.uri_entries)} written as file:// URIs: their names hold characters "
               "a plain path line cannot carry")
     if args.save:
         print(f"  saved as playlist {args.save!r}")
@@ -231,7 +233,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         print_json({"name": name, "file": path, "format": fmt.name, "entries": len(items),
                     "matched": len(items) - len(unknown), "unknown": len(unknown), "unknown_paths": unknown})
         return 0
-    print(f"Imported {plural(len(items), 'entry')} from {path} as playlist {name!r}: "
+    print(f"Imported {_entries(len(items))} from {path} as playlist {name!r}: "
           f"{len(items) - len(unknown)} in the library, {len(unknown)} not")
     return 0
 
@@ -297,6 +299,10 @@ def cmd_playlist(args: argparse.Namespace) -> int:
                   "" if it["in_library"] else "not in library", it["path"]) for it in doc["items"]],
                 ("#", "length", "title", "", "path"))
     return 0
+
+
+def _entries(n: int) -> str:
+    return f"{n} entry" if n == 1 else f"{n} entries"
 
 
 def _when(ts: float | None) -> str:

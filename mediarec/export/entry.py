@@ -48,7 +48,7 @@ class Entry:
         return clean_text(os.path.splitext(name)[0] or name)
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_CONTROL = re.compile(r" *[\x00-\x1f\x7f-\x9f\u2028\u2029]+ *")
 # XML 1.0 allows only these characters; lone surrogates (undecodable tag bytes) are not among them.
 _NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 

@@ -80,9 +80,9 @@ def line_location(path: str, base_dir: str | None) -> tuple[str, bool]:
     if is_url(path):
         return path, False
     path = os.path.abspath(path)
-    if not plain_line_safe(path):
-        return file_uri(path), True
     rel = relative_path(path, base_dir) if base_dir is not None else None
+    if not plain_line_safe(path if rel is None else rel):
+        return file_uri(path), True
     if rel is None:
         return path, False  # absolute: starts with '/', so never a comment, never a scheme
     first = rel.split("/", 1)[0]

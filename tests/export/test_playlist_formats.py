@@ -10,23 +10,25 @@ from mediarec.errors import UserError
 from mediarec.export import Entry, read_playlist, save_playlist
 from player_rules import mpv_m3u, mpv_pls, opens, vlc_m3u, vlc_pls, vlc_resolve
 
-HOSTILE = [
-    "#start.mp3", "a&b <c>.ogg", "100% done.flac", "new\nline.mp3", "crlf\r\n.mp3", "tab\there.mp3",
-    "Ünïcødé 日本語 🎵.opus", "  spaces  in name .mp3", "x%41y.mp3", "what?.mp3", "[live] (1).mp3",
-    "a:b.mp3", "semi;colon=eq,comma.wav", "plain.mp3", os.fsdecode(b"latin1-caf\xe9.mp3"),
-]
+PLAIN = ["a&b <c>.ogg", "100% done.flac", "Ünïcødé 日本語 🎵.opus", "  spaces  in name .mp3", "a:b.mp3",
+         "semi;colon=eq,comma.wav", "plain.mp3"]
+"""Names a plain M3U/PLS line carries for mpv and VLC alike."""
+NEEDS_URI = ["#start.mp3", "new\nline.mp3", "crlf\r\n.mp3", "tab\there.mp3", "x%41y.mp3", "what?.mp3",
+             "[live] (1).mp3", os.fsdecode(b"latin1-caf\xe9.mp3")]
+"""Names one of them would misread as a plain line (a comment, a line break, a fragment, a query, %XX)."""
 XSPF = "{http://xspf.org/ns/0/}"
 
 
 @pytest.fixture
 def tree(tmp_path):
-    """Files with hostile names in two sibling folders, and a folder for the playlists."""
+    """Files with hostile names in two sibling folders ('side#B' has a '#' in the folder name), and a
+    folder for the playlists."""
     paths = []
-    for i, name in enumerate(HOSTILE):
-        folder = tmp_path / "music" / ("side A" if i % 2 else "side#B")
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(b"")
-        paths.append(str(folder / name))
+    for folder, names in (("side A", PLAIN + NEEDS_URI), ("side#B", ["plain2.mp3", "#x.mp3"])):
+        (tmp_path / "music" / folder).mkdir(parents=True)
+        for name in names:
+            (tmp_path / "music" / folder / name).write_bytes(b"")
+            paths.append(str(tmp_path / "music" / folder / name))
     (tmp_path / "lists").mkdir()
     return tmp_path, paths
 
@@ -73,29 +75,30 @@ def test_m3u8_lines_extinf_and_uri_fallback(tree):
     assert extinf[1] == "#EXTINF:62,Ar tist - Title 1 & <b>"  # newline and tab in tags became spaces
     locations = [line for line in lines if line and not line.startswith("#")]
     assert len(locations) == len(paths)  # no name broke a line, no name became a comment
-    by_name = dict(zip(HOSTILE, locations))
-    # Names a plain line cannot carry for both players are absolute file:// URIs, said in a comment.
-    for name in ("#start.mp3", "new\nline.mp3", "x%41y.mp3", "what?.mp3", "[live] (1).mp3", HOSTILE[-1]):
-        assert by_name[name].startswith("file:///"), name
-    assert by_name["#start.mp3"].endswith("/side%23B/%23start.mp3")
-    assert saved.uri_entries == sum(loc.startswith("file://") for loc in locations)
+    by_path = dict(zip(paths, locations))
+    # Names a plain line cannot carry for both players are absolute file:// URIs, said in a comment ...
+    side_a, side_b = root / "music" / "side A", root / "music" / "side#B"
+    for name in NEEDS_URI:
+        assert by_path[str(side_a / name)].startswith("file:///"), name
+    assert by_path[str(side_a / "#start.mp3")].endswith("/music/side%20A/%23start.mp3")
+    assert by_path[str(side_b / "plain2.mp3")].endswith("/music/side%23B/plain2.mp3")  # '#' in the folder
+    assert saved.uri_entries == len(NEEDS_URI) + 2
     assert any(line.startswith("# mediarec:") and "file://" in line for line in lines)
-    # Everything else stays relative, climbing to the sibling folder.
-    assert by_name["100% done.flac"] == "../music/side#B/100% done.flac" or by_name["100% done.flac"].startswith("file:")
-    assert by_name["plain.mp3"] == "../music/side A/plain.mp3"
-    assert by_name["a:b.mp3"] == "../music/side A/a:b.mp3"
-    assert by_name["Ünïcødé 日本語 🎵.opus"] == "../music/side A/Ünïcødé 日本語 🎵.opus"
+    # ... everything else stays relative, climbing to the sibling folder.
+    for name in PLAIN:
+        assert by_path[str(side_a / name)] == f"../music/side A/{name}"
 
 
 def test_relative_name_that_starts_like_a_scheme_or_with_space_is_guarded(tmp_path):
     for name in ("a:b.mp3", "  lead.mp3"):
         (tmp_path / name).write_bytes(b"")
     playlist = tmp_path / "here.m3u8"
-    save_playlist(playlist, [Entry(str(tmp_path / "a:b.mp3")), Entry(str(tmp_path / "  lead.mp3"))], relative=True)
+    save_playlist(playlist, [Entry(str(tmp_path / n)) for n in ("a:b.mp3", "  lead.mp3")], relative=True)
     text = playlist.read_text(encoding="utf-8")
     assert "\n./a:b.mp3\n" in text and "\n./  lead.mp3\n" in text
     for player in (mpv_m3u, vlc_m3u):
-        assert player(text, playlist) == [str(tmp_path / "a:b.mp3"), str(tmp_path / "  lead.mp3")]
+        expected = [opens(str(tmp_path / n)) for n in ("a:b.mp3", "  lead.mp3")]
+        assert [opens(p) for p in player(text, playlist)] == expected
 
 
 def test_relative_path_through_a_symlinked_folder_falls_back_to_absolute(tmp_path):
