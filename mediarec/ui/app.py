@@ -31,6 +31,7 @@ def main(data_dir: str | None = None, argv: list[str] | None = None) -> int:
 
     window = MainWindow(paths, settings, lib)
     window.show()
+    window.resume_pending_work()
     try:
         return app.exec()
     finally:

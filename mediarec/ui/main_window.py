@@ -1,25 +1,27 @@
-"""The main window: the library table, Add folder / Rescan, and a status bar with progress and cancel."""
+"""The main window: the library table, Add folder / Rescan / Analyse, and a status bar with progress,
+ETA, pause and cancel for the background job."""
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, QThreadPool, Slot
+from PySide6.QtCore import QSortFilterProxyModel, Qt, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QFileDialog, QHeaderView, QLabel, QLineEdit, QMainWindow, QMessageBox, QProgressBar,
     QPushButton, QTableView, QToolBar, QVBoxLayout, QWidget,
 )
 
-from ..errors import MediarecError
 from ..humanize import fmt_duration, plural
 from ..jobs import CancelToken, Progress
 from ..library import Library
 from ..paths import AppPaths
-from ..scan.scanner import ScanReport, scan
+from ..extract.plan import plan
+from ..extract.runner import analyze
+from ..scan.scanner import scan
 from ..settings import Settings
+from .job_controller import JobController
 from .library_model import SORT_ROLE, LibraryTableModel
-from .workers import JobWorker
 
 log = logging.getLogger(__name__)
 
@@ -33,15 +35,31 @@ def scan_job(db_path: Path, settings: Settings, add: list[str], token: CancelTok
     return report
 
 
+def analyze_job(paths: AppPaths, settings: Settings, only: list[str] | None, modules: tuple[str, ...],
+                token: CancelToken):
+    with Library(paths.db) as lib:
+        report = yield from analyze(lib, paths, settings, only=only, cancel=token, modules=modules)
+    return report
+
+
+SCAN, ANALYZE = "Scanning", "Analysing"
+
+
 class MainWindow(QMainWindow):
-    def __init__(self, paths: AppPaths, settings: Settings, lib: Library):
+    def __init__(self, paths: AppPaths, settings: Settings, lib: Library, auto_analyze: bool = True):
         super().__init__()
         self.paths, self.settings, self.lib = paths, settings, lib
-        self.pool = QThreadPool(self)
-        # One background job at a time: scans write the library, and two writers would only queue.
-        self.pool.setMaxThreadCount(1)
-        self.worker: JobWorker | None = None
-        self._closing = False
+        self.auto_analyze = auto_analyze
+        self.analyze_only: list[str] | None = None  # None: every extractor (tests narrow it)
+        self.analyze_modules: tuple[str, ...] = ()
+        self.jobs = JobController(self)
+        self.jobs.started.connect(self._on_started)
+        self.jobs.progressed.connect(self._on_progress)
+        self.jobs.finished.connect(self._on_finished)
+        self.jobs.failed.connect(self._on_failed)
+        self.jobs.cancelled.connect(self._on_cancelled)
+        self.jobs.paused_changed.connect(self._on_paused)
+        self.jobs.idle.connect(lambda: self._set_busy(False))
         self.setWindowTitle("mediarec")
         self.resize(1100, 680)
         self._build_table()
@@ -92,11 +110,14 @@ class MainWindow(QMainWindow):
         self.rescan_action = QAction("Rescan", self)
         self.rescan_action.setShortcut(QKeySequence.StandardKey.Refresh)
         self.rescan_action.triggered.connect(lambda: self.start_scan([]))
-        bar.addAction(self.add_action)
-        bar.addAction(self.rescan_action)
+        self.analyze_action = QAction("Analyse", self)
+        self.analyze_action.setToolTip("Analyse files that have not been analysed yet")
+        self.analyze_action.triggered.connect(self.start_analysis)
+        for action in (self.add_action, self.rescan_action, self.analyze_action):
+            bar.addAction(action)
         menu = self.menuBar().addMenu("&Library")
-        menu.addAction(self.add_action)
-        menu.addAction(self.rescan_action)
+        for action in (self.add_action, self.rescan_action, self.analyze_action):
+            menu.addAction(action)
         menu.addSeparator()
         quit_action = QAction("Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -106,14 +127,16 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         sb = self.statusBar()
         self.counts_label = QLabel(self)
+        self.job_label = QLabel(self)
         self.progress = QProgressBar(self)
         self.progress.setMaximumWidth(260)
         self.progress.setTextVisible(True)
+        self.pause_button = QPushButton("Pause", self)
+        self.pause_button.clicked.connect(self.jobs.toggle_pause)
         self.cancel_button = QPushButton("Cancel", self)
-        self.cancel_button.clicked.connect(self.cancel_scan)
-        sb.addPermanentWidget(self.progress)
-        sb.addPermanentWidget(self.cancel_button)
-        sb.addPermanentWidget(self.counts_label)
+        self.cancel_button.clicked.connect(self.cancel_job)
+        for w in (self.job_label, self.progress, self.pause_button, self.cancel_button, self.counts_label):
+            sb.addPermanentWidget(w)
         self._set_busy(False)
 
     # --- behaviour ---------------------------------------------------------------------------------
@@ -131,8 +154,16 @@ class MainWindow(QMainWindow):
         text = (f"{plural(len(items), 'item')} ({n_audio} audio, {len(items) - n_audio} video), "
                 f"{fmt_duration(total)}")
         if failures:
-            text += f" · {failures} unreadable"
+            text += f" · {failures} problem(s)"
         self.counts_label.setText(text)
+
+    def pending_analysis(self) -> int:
+        return len(plan(self.lib, self._analysis_names()))
+
+    def _analysis_names(self) -> list[str]:
+        from ..extract.registry import resolve
+
+        return resolve(self.analyze_only)
 
     @Slot()
     def choose_folder(self) -> None:
@@ -141,80 +172,79 @@ class MainWindow(QMainWindow):
             self.start_scan([folder])
 
     def start_scan(self, add: list[str]) -> None:
-        if self.worker is not None:
-            return
         if not add and not self.lib.roots.active():
             self.statusBar().showMessage("No folders yet: use Add folder…", 5000)
             return
         db_path, settings = self.lib.path, self.settings
-        worker = JobWorker(lambda token: scan_job(db_path, settings, add, token))
-        worker.signals.progressed.connect(self._on_progress)
-        worker.signals.finished.connect(self._on_finished)
-        worker.signals.failed.connect(self._on_failed)
-        worker.signals.cancelled.connect(self._on_cancelled)
-        self.worker = worker
-        self._set_busy(True)
-        self.pool.start(worker)
+        self.jobs.run(SCAN, lambda token: scan_job(db_path, settings, add, token))
+
+    def start_analysis(self) -> None:
+        paths, settings, only, modules = self.paths, self.settings, self.analyze_only, self.analyze_modules
+        self.jobs.run(ANALYZE, lambda token: analyze_job(paths, settings, only, modules, token))
+
+    def resume_pending_work(self) -> None:
+        """At start-up: analysis interrupted by closing the app goes on where it stopped."""
+        if self.auto_analyze and self.lib.roots.active() and self.pending_analysis():
+            self.start_analysis()
 
     @Slot()
-    def cancel_scan(self) -> None:
-        if self.worker is not None:
-            self.worker.cancel()
+    def cancel_job(self) -> None:
+        if self.jobs.busy:
+            self.jobs.cancel()
             self.cancel_button.setEnabled(False)
-            self.statusBar().showMessage("Cancelling…")
+            self.statusBar().showMessage("Stopping after the current file…")
 
     def _set_busy(self, busy: bool) -> None:
-        self.progress.setVisible(busy)
-        self.cancel_button.setVisible(busy)
+        for w in (self.progress, self.pause_button, self.cancel_button, self.job_label):
+            w.setVisible(busy)
         self.cancel_button.setEnabled(busy)
-        self.add_action.setEnabled(not busy)
+        self.pause_button.setText("Pause")
+        self.add_action.setEnabled(not busy or self.jobs.title != SCAN)
         self.rescan_action.setEnabled(not busy)
+        self.analyze_action.setEnabled(not busy)
         if busy:
             self.progress.setRange(0, 0)
 
-    @Slot(object)
-    def _on_progress(self, p: Progress) -> None:
-        if self._closing:
-            return
+    @Slot(str)
+    def _on_started(self, title: str) -> None:
+        self._set_busy(True)
+        self.job_label.setText(title)
+
+    @Slot(str, object)
+    def _on_progress(self, title: str, p: Progress) -> None:
         if p.total:
             self.progress.setRange(0, p.total)
             self.progress.setValue(p.done)
-            eta = f", {fmt_duration(p.eta)} left" if p.eta is not None else ""
+            eta = f", {fmt_duration(p.eta)} left" if p.eta is not None and p.done < p.total else ""
             self.progress.setFormat(f"%v / %m{eta}")
         else:
             self.progress.setRange(0, 0)
         self.statusBar().showMessage(p.message)
 
-    def _job_over(self) -> None:
-        self.worker = None
-        self._set_busy(False)
-        if not self._closing:
-            self.refresh()
+    @Slot(bool)
+    def _on_paused(self, paused: bool) -> None:
+        self.pause_button.setText("Resume" if paused else "Pause")
+        if paused:
+            self.statusBar().showMessage("Paused: the files being read now finish first.")
 
-    @Slot(object)
-    def _on_finished(self, report: ScanReport) -> None:
-        self._job_over()
-        if not self._closing:
-            self.statusBar().showMessage(f"Scan finished: {report.summary()}", 15000)
+    @Slot(str, object)
+    def _on_finished(self, title: str, report) -> None:
+        self.refresh()
+        self.statusBar().showMessage(f"{title} finished: {report.summary()}", 15000)
+        if title == SCAN and self.auto_analyze:
+            self.start_analysis()
+
+    @Slot(str, str)
+    def _on_failed(self, title: str, message: str) -> None:
+        self.refresh()
+        QMessageBox.warning(self, "mediarec", f"{title} failed: {message}")
 
     @Slot(str)
-    def _on_failed(self, message: str) -> None:
-        self._job_over()
-        if not self._closing:
-            QMessageBox.warning(self, "mediarec", message)
-
-    @Slot()
-    def _on_cancelled(self) -> None:
-        self._job_over()
-        if not self._closing:
-            self.statusBar().showMessage("Scan cancelled; what was read so far is kept.", 8000)
+    def _on_cancelled(self, title: str) -> None:
+        self.refresh()
+        self.statusBar().showMessage(f"{title} stopped; what was done so far is kept.", 8000)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
-        self._closing = True
-        if self.worker is not None:
-            self.worker.cancel()
         # The job stops between files and commits what it has; wait for that so nothing is lost.
-        self.pool.waitForDone(10_000)
+        self.jobs.shutdown()
         event.accept()
-
-
