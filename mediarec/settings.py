@@ -43,6 +43,8 @@ class AudioSettings:
     """Excerpt windows for long files, spread over the duration."""
     window: float = 30.0
     """Seconds per excerpt window."""
+    musicnn_patches: int = 8
+    """3-second patches the music tagger (audio.musicnn) reads per file, spread over the decoded audio."""
 
 
 @dataclass
@@ -59,6 +61,8 @@ class SpeechSettings:
     """Transcribe songs too when the audio has vocals."""
     max_music_seconds: float = 600.0
     """Longest stretch of a song transcribed for lyrics."""
+    max_seconds: float = 1800.0
+    """Longest stretch of talk transcribed per file; longer recordings are transcribed in pieces spread over them."""
 
 
 @dataclass

@@ -25,6 +25,7 @@ import argparse
 import ast
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 import librosa
@@ -34,6 +35,7 @@ import tensorflow as tf
 
 tf.compat.v1.disable_eager_execution()
 tf.compat.v1.logging.set_verbosity(tf.compat.v1.logging.ERROR)
+warnings.filterwarnings("ignore", message=".*is deprecated", category=UserWarning)  # tf.layers, as musicnn used
 
 SR, FFT_HOP, FFT_SIZE, N_MELS = 16000, 256, 512, 96  # musicnn/configuration.py
 EXCERPTS = [("music/asc/frontiers.mp3", 60.0), ("music/asc/machine_wars.mp3", 120.0)]
