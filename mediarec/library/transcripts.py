@@ -41,3 +41,38 @@ class TranscriptStore:
                FROM transcript_fts JOIN transcript_segments s ON s.id = transcript_fts.rowid
                WHERE transcript_fts MATCH ? ORDER BY rank LIMIT ?""", (match, limit))
         return [dict(r) for r in rows]
+
+    # --- for `mediarec search` (mediarec/search.py) --------------------------------------------------
+    def search_segments(self, match: str, kind: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        """Like `search`, only in files that are ok (and of `kind`), with each file's path, title and kind."""
+        rows = self.lib.query(
+            """SELECT s.media_id, s.start, s.end, s.text, m.path, m.title, m.kind,
+                      snippet(transcript_fts, 0, '[', ']', '…', 12) AS snippet, bm25(transcript_fts) AS rank
+               FROM transcript_fts JOIN transcript_segments s ON s.id = transcript_fts.rowid
+               JOIN media m ON m.id = s.media_id
+               WHERE transcript_fts MATCH ? AND m.status = 'ok' AND (? IS NULL OR m.kind = ?)
+               ORDER BY rank LIMIT ?""", (match, kind, kind, limit))
+        return [dict(r) for r in rows]
+
+    def match_media(self, terms: Sequence[str], kind: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        """Files that are ok (and of `kind`) whose title, artist, album, genre or path contains every term
+        (case-insensitive), those with a term in the title first."""
+        if not terms:
+            return []
+        fields = ("m.title", "m.artist", "m.album", "m.genre", "m.path")
+        where, params, title_hits = [], [], []
+        for term in terms:
+            like = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            where.append("(" + " OR ".join(f"{f} LIKE ? ESCAPE '\\'" for f in fields) + ")")
+            params += [like] * len(fields)
+            title_hits.append(like)
+        order = " + ".join("(m.title LIKE ? ESCAPE '\\')" for _ in title_hits)
+        rows = self.lib.query(
+            f"""SELECT m.id AS media_id, m.path, m.title, m.artist, m.kind FROM media m
+                WHERE m.status = 'ok' AND (? IS NULL OR m.kind = ?) AND {' AND '.join(where)}
+                ORDER BY {order} DESC, m.id LIMIT ?""", (kind, kind, *params, *title_hits, limit))
+        return [dict(r) for r in rows]
+
+    def count(self) -> int:
+        """Files with a stored transcript (including those stored as "no speech")."""
+        return self.lib.conn.execute("SELECT count(*) FROM transcripts").fetchone()[0]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -44,10 +45,11 @@ BEAM_SIZE = 1
 """Greedy decoding: on tiny.en beam 5 gave the same words on our speech samples at higher cost."""
 TEMPERATURES = (0.0, 0.2, 0.4)
 """Temperature 0 first; a window whose text looks like a loop or a guess is retried at most twice."""
-MAX_COMPRESSION_RATIO = 2.4  # gzip ratio above which a segment is a repetition loop
+MAX_COMPRESSION_RATIO = 2.4  # zlib ratio above which text is a repetition loop (Whisper's own threshold)
 MIN_AVG_LOGPROB = -1.0  # mean token log-probability below which a segment is a guess ...
 NO_SPEECH_PROB = 0.6  # ... or, combined with this no-speech probability, silence read as words
 MIN_AVG_LOGPROB_HARD = -1.5  # below this a segment is dropped whatever the no-speech probability says
+PAUSE_SPLIT = 1.5  # seconds of silence between two words that splits a segment
 _NOT_WORDS = re.compile(r"^[\W_♪♫]*$|^\s*[\[(*♪][^\])*]*[\])*♪]?\s*$")
 """Segments with no word characters or only a bracketed sound label ("[Music]", "(applause)", "♪")."""
 
@@ -135,7 +137,7 @@ class SpeechTranscript(Extractor):
             stats["dropped"] += dropped
             if info is not None and language is None:  # detected on the first piece with speech, then kept
                 language, probability = info.language, float(info.language_probability)
-            segments.extend((offset + s, offset + e, t) for s, e, t in piece)
+            segments.extend((round(offset + s, 2), round(offset + e, 2), t) for s, e, t in piece)
         if not segments:
             reason = "no speech" if stats["speech_seconds"] == 0 else "no words recognised in the speech"
             return self._nothing(plan, reason, **stats)
@@ -164,7 +166,7 @@ class SpeechTranscript(Extractor):
             plan.skip = "song (lyrics are off in settings)"
             return plan
         tagger = media.result("audio.musicnn")
-        if tagger is not None:
+        if tagger is not None and not tagger.attrs.get("silent"):  # tags of digital silence mean nothing
             plan.vocals, instrumental = _vocal_evidence(tagger.attrs)
             if plan.vocals is not None and (plan.vocals < VOCALS_MIN or plan.vocals <= instrumental):
                 plan.skip = "instrumental music (the tagger hears no vocals)"
@@ -201,29 +203,62 @@ class SpeechTranscript(Extractor):
         if not chunks:
             return [], 0.0, 0, None
         speech = np.concatenate(collect_chunks(samples, chunks)[0])
+        # Word times are needed only to split segments at long pauses (see _split_at_pauses); they cost
+        # about a quarter more decoding time, so continuous talk goes without them.
+        pauses = any((b["start"] - a["end"]) / RATE > PAUSE_SPLIT for a, b in zip(chunks, chunks[1:]))
         raw, info = self.model.transcribe(
             speech, language=language, task="transcribe", beam_size=BEAM_SIZE, temperature=list(TEMPERATURES),
             compression_ratio_threshold=MAX_COMPRESSION_RATIO, log_prob_threshold=MIN_AVG_LOGPROB,
             no_speech_threshold=NO_SPEECH_PROB, condition_on_previous_text=False, vad_filter=False,
-            without_timestamps=False, word_timestamps=False)
-        kept, dropped = [], 0
+            without_timestamps=False, word_timestamps=pauses)
+        kept, dropped, previous = [], 0, ""
         for seg in restore_speech_timestamps(raw, chunks, RATE):  # times back on the piece's clock
             text = seg.text.strip()
-            if _is_junk(seg, text):
+            junk, previous = _is_junk(seg, text, previous), text
+            if junk:
                 dropped += 1
                 log.debug("dropped segment %r (ratio %.2f, logprob %.2f, no-speech %.2f)", text,
                           seg.compression_ratio, seg.avg_logprob, seg.no_speech_prob)
                 continue
-            kept.append((round(float(seg.start), 2), round(float(seg.end), 2), text))
+            for start, end, part in _split_at_pauses(seg, text):
+                end = min(end, samples.size / RATE)  # Whisper's last timestamp may overshoot the audio
+                kept.append((round(start, 2), round(max(end, start), 2), part))
         return kept, speech.size / RATE, dropped, info
 
 
-def _is_junk(seg, text: str) -> bool:
-    if not text or _NOT_WORDS.match(text):
+def _is_junk(seg, text: str, previous: str) -> bool:
+    if not text or _NOT_WORDS.match(text) or seg.avg_logprob < MIN_AVG_LOGPROB_HARD:
         return True
-    if seg.compression_ratio > MAX_COMPRESSION_RATIO or seg.avg_logprob < MIN_AVG_LOGPROB_HARD:
+    if seg.no_speech_prob > NO_SPEECH_PROB and seg.avg_logprob < MIN_AVG_LOGPROB:
         return True
-    return seg.no_speech_prob > NO_SPEECH_PROB and seg.avg_logprob < MIN_AVG_LOGPROB
+    if seg.compression_ratio > MAX_COMPRESSION_RATIO:
+        # The ratio is the whole 30 s window's, which real repetition (a chorus, a repeated line) also
+        # raises: drop only the segment that loops in itself or merely repeats the one before.
+        return _compression_ratio(text) > MAX_COMPRESSION_RATIO or text == previous
+    return False
+
+
+def _split_at_pauses(seg, text: str) -> list[tuple[float, float, str]]:
+    """A segment as one or more (start, end, text), split where its words are more than PAUSE_SPLIT
+    seconds apart in the file. Whisper hears the VAD's speech chunks joined end to end, so without
+    this one segment could run from a sentence at 1:40 to the next one at 2:45."""
+    words = seg.words or []
+    if not words:
+        return [(float(seg.start), float(seg.end), text)]
+    groups = [[words[0]]]
+    for w in words[1:]:
+        if w.start - groups[-1][-1].end > PAUSE_SPLIT:
+            groups.append([w])
+        else:
+            groups[-1].append(w)
+    if len(groups) == 1:
+        return [(float(seg.start), float(seg.end), text)]
+    return [(float(g[0].start), float(g[-1].end), "".join(w.word for w in g).strip()) for g in groups]
+
+
+def _compression_ratio(text: str) -> float:
+    data = text.encode("utf-8")
+    return len(data) / len(zlib.compress(data))
 
 
 def _has_speech(samples: np.ndarray) -> bool:
