@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from ..library import Library
-from .base import FeatureResult
+from .base import FeatureResult, Transcript
 from .registry import create, ordered
 
 STAGE_PREFIX = "analyze:"
@@ -37,10 +37,17 @@ _ITEM_COLUMNS = ("id", "path", "kind", "duration", "fingerprint", "size", "mtime
                  "album_artist", "genre", "date", "tags")
 
 
-def plan(lib: Library, names: Iterable[str], kind: str | None = None, limit: int | None = None) -> list[Task]:
-    """Tasks for every ok file with at least one stale extractor among `names`."""
+def plan(lib: Library, names: Iterable[str], kind: str | None = None, limit: int | None = None,
+         available: Iterable[str] | None = None) -> list[Task]:
+    """Tasks for every ok file with at least one stale extractor among `names`.
+
+    Dependencies follow: an extractor whose input (`spec.after`) has no current result gets that
+    input computed first when it is `available` (default: the same as `names`), and a result whose
+    input is recomputed is recomputed too, since it was made from the old one."""
     names = ordered(names)
-    specs = {n: create(n).spec for n in names}
+    available = set(available if available is not None else names) | set(names)
+    everything = ordered(available)
+    specs = {n: create(n).spec for n in everything}
     rows = lib.query(
         f"SELECT {', '.join(_ITEM_COLUMNS)} FROM media WHERE status = 'ok'"
         + (" AND kind = ?" if kind else "") + " ORDER BY id", (kind,) if kind else ())
@@ -49,23 +56,39 @@ def plan(lib: Library, names: Iterable[str], kind: str | None = None, limit: int
     tasks: list[Task] = []
     for row in rows:
         item = dict(row)
-        item["tags"] = json.loads(item["tags"] or "{}")
-        todo = []
-        for name in names:
-            spec = specs[name]
-            if item["kind"] not in spec.kinds or (item["id"], name) in current:
-                continue
-            if failed.get((item["path"], stage_of(name))) == (item["size"], item["mtime"]):
-                continue
-            todo.append(name)
+
+        def stale(name: str) -> bool:
+            return (item["kind"] in specs[name].kinds and (item["id"], name) not in current
+                    and failed.get((item["path"], stage_of(name))) != (item["size"], item["mtime"]))
+
+        todo = [n for n in names if stale(n)]
+        todo = _close_over_dependencies(todo, everything, specs, stale, item["kind"])
         if not todo:
             continue
+        item["tags"] = json.loads(item["tags"] or "{}")
         deps = {d for n in todo for d in specs[n].after if d not in todo}
         stored = {d: r for d in deps if (r := _stored_result(lib, item["id"], d)) is not None}
         tasks.append(Task(item, todo, stored))
         if limit and len(tasks) >= limit:
             break
     return tasks
+
+
+def _close_over_dependencies(todo, everything, specs, stale, kind) -> list[str]:
+    chosen = set(todo)
+    changed = True
+    while changed:
+        changed = False
+        for n in list(chosen):
+            for dep in specs[n].after:  # a missing input is computed first, if it can be
+                if dep in specs and dep not in chosen and stale(dep):
+                    chosen.add(dep)
+                    changed = True
+        for n in everything:  # whatever read a recomputed input is redone, or it would describe the old one
+            if n not in chosen and kind in specs[n].kinds and any(d in chosen for d in specs[n].after):
+                chosen.add(n)
+                changed = True
+    return [n for n in everything if n in chosen]
 
 
 def _current_results(lib: Library, specs) -> set[tuple[int, str]]:
@@ -86,7 +109,12 @@ def _stored_result(lib: Library, media_id: int, name: str) -> FeatureResult | No
     row = lib.features.get(media_id, name)
     if row is None:
         return None
-    return FeatureResult(row["vector"], row["attrs"])
+    transcript = None
+    stored = lib.transcripts.get(media_id)
+    if stored is not None and stored["version"] == row["version"]:
+        transcript = Transcript(stored["language"],
+                                [(s["start"], s["end"], s["text"]) for s in stored["segments"]])
+    return FeatureResult(row["vector"], row["attrs"], transcript)
 
 
 def pending_summary(lib: Library) -> dict[str, dict[str, int]]:

@@ -84,6 +84,7 @@ class _Worker:
         self.conn = parent
         self.ready = False
         self.task: tuple[int, Future, float | None] | None = None  # (task id, future, started once ready)
+        self.timeout: float | None = None
 
     def kill(self) -> None:
         with contextlib.suppress(Exception):
@@ -101,7 +102,7 @@ class IsolatingPool(Executor):
         self._initializer, self._initargs = initializer, initargs
         self._timeout = task_timeout
         self._threads = threads_per_worker
-        self._pending: list[tuple[int, Future, Callable, tuple, dict]] = []
+        self._pending: list[tuple[int, Future, Callable, tuple, dict, float | None]] = []
         self._workers: list[_Worker] = []
         self._ids = itertools.count()
         self._lock = threading.Lock()
@@ -112,11 +113,15 @@ class IsolatingPool(Executor):
 
     # --- Executor API ------------------------------------------------------------------------------
     def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> Future:
+        return self.submit_timed(self._timeout, fn, *args, **kwargs)
+
+    def submit_timed(self, timeout: float | None, fn: Callable, /, *args: Any, **kwargs: Any) -> Future:
+        """Like submit, with this task's own time limit (None: no limit)."""
         future: Future = Future()
         with self._lock:
             if self._shutdown:
                 raise RuntimeError("cannot submit after shutdown")
-            self._pending.append((next(self._ids), future, fn, args, kwargs))
+            self._pending.append((next(self._ids), future, fn, args, kwargs, timeout))
         self._wake()
         return future
 
@@ -170,12 +175,11 @@ class IsolatingPool(Executor):
                         w.kill()
                 self._workers.clear()
 
-    def _next_deadline(self, busy: list[_Worker]) -> float | None:
-        if self._timeout is None or not busy:
-            return None
+    @staticmethod
+    def _next_deadline(busy: list[_Worker]) -> float | None:
         now = time.monotonic()
-        starts = [w.task[2] for w in busy if w.task and w.task[2] is not None]
-        return max(0.01, min(s + self._timeout - now for s in starts)) if starts else None
+        ends = [w.task[2] + w.timeout for w in busy if w.task and w.task[2] is not None and w.timeout is not None]
+        return max(0.01, min(ends) - now) if ends else None
 
     def _assign(self) -> None:
         while self._pending:
@@ -186,7 +190,7 @@ class IsolatingPool(Executor):
                     return
                 idle = _Worker(self._ctx, self._initializer, self._initargs, self._threads)
                 self._workers.append(idle)
-            task_id, fut, fn, args, kwargs = self._pending.pop(0)
+            task_id, fut, fn, args, kwargs, timeout = self._pending.pop(0)
             if not fut.set_running_or_notify_cancel():
                 continue
             try:
@@ -195,6 +199,7 @@ class IsolatingPool(Executor):
                 fut.set_exception(exc)
                 continue
             idle.task = (task_id, fut, time.monotonic() if idle.ready else None)
+            idle.timeout = timeout
 
     def _collect(self, busy: list[_Worker]) -> None:
         now = time.monotonic()
@@ -223,8 +228,8 @@ class IsolatingPool(Executor):
                 (fut.set_result if ok else fut.set_exception)(value)
             elif not w.process.is_alive():
                 self._replace(w, fut, WorkerDied(self._exit_text(w)))
-            elif self._timeout is not None and started is not None and now - started > self._timeout:
-                self._replace(w, fut, TaskTimedOut(f"took longer than {self._timeout:g} s"))
+            elif w.timeout is not None and started is not None and now - started > w.timeout:
+                self._replace(w, fut, TaskTimedOut(f"took longer than {w.timeout:g} s"))
 
     @staticmethod
     def _poll(w: _Worker) -> bool:

@@ -132,16 +132,21 @@ def analyze(lib: Library, paths: AppPaths, settings: Settings, only: list[str] |
     workers = workers or settings.analyze.workers or (os.cpu_count() or 1)
     runtime = make_runtime(paths, settings, workers)
     report = AnalyzeReport(workers=0 if in_process else workers)
-    names = []
-    for name in resolve(only):
+    names, available = [], []
+    wanted = set(resolve(only))
+    for name in resolve(None):
         reason = create(name).check(runtime)
         if reason:
-            report.unavailable[name] = reason
-        else:
+            if name in wanted:
+                report.unavailable[name] = reason
+            continue
+        available.append(name)
+        if name in wanted:
             names.append(name)
     yield Progress(0, None, "Planning analysis…")
-    tasks = plan(lib, names, kind=kind, limit=limit)
-    versions = {n: create(n).spec.version for n in names}
+    tasks = plan(lib, names, kind=kind, limit=limit, available=available)
+    names = sorted({n for t in tasks for n in t.extractors})  # with the inputs the plan added
+    versions = {n: create(n).spec.version for n in available}
     writer = _ResultWriter(lib, report, versions)
     clock = ProgressClock(total=len(tasks))
     if not tasks:
@@ -158,9 +163,8 @@ def analyze(lib: Library, paths: AppPaths, settings: Settings, only: list[str] |
                 writer.add(task, run_task(task))
         else:
             pool = IsolatingPool(min(workers, len(tasks)), initializer=init_worker,
-                                 initargs=(names, runtime, policy, modules), task_timeout=settings.analyze.file_timeout,
-                                 threads_per_worker=runtime.threads)
-            yield from _run_on_pool(pool, tasks, writer, clock, cancel, workers)
+                                 initargs=(names, runtime, policy, modules), threads_per_worker=runtime.threads)
+            yield from _run_on_pool(pool, tasks, writer, clock, cancel, workers, settings.analyze.file_timeout)
     finally:
         writer.flush()
     report.seconds = time.monotonic() - started
@@ -168,8 +172,19 @@ def analyze(lib: Library, paths: AppPaths, settings: Settings, only: list[str] |
     return report
 
 
+def task_timeout(task: Task, base: float) -> float:
+    """A file's time limit: the configured base plus a share of its length (long talks take long)."""
+    return base + 0.25 * float(task.item.get("duration") or 0.0)
+
+
+def _submit(pool: Executor, task: Task, base_timeout: float) -> Future:
+    if isinstance(pool, IsolatingPool):
+        return pool.submit_timed(task_timeout(task, base_timeout), run_task, task)
+    return pool.submit(run_task, task)  # another executor (a cluster client) keeps its own limits
+
+
 def _run_on_pool(pool: Executor, tasks: list[Task], writer: _ResultWriter, clock: ProgressClock,
-                 cancel: CancelToken, workers: int):
+                 cancel: CancelToken, workers: int, timeout: float):
     queue = list(reversed(tasks))
     running: dict[Future, Task] = {}
     done = 0
@@ -178,7 +193,7 @@ def _run_on_pool(pool: Executor, tasks: list[Task], writer: _ResultWriter, clock
             # A few tasks ahead of the workers keeps them busy; more would make cancel slow.
             while queue and len(running) < 2 * workers:
                 task = queue.pop()
-                running[pool.submit(run_task, task)] = task
+                running[_submit(pool, task, timeout)] = task
             finished, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
             for fut in finished:
                 task = running.pop(fut)

@@ -163,3 +163,13 @@ def test_killed_run_resumes_without_recomputing_stored_results(library, media_di
     again = [line.split("\t")[1] for line in log.read_text().splitlines()]
     assert not set(again) & before  # nothing stored before the kill was computed again
     assert pending_summary(library)["test.level"]["pending"] == 0
+
+
+def test_missing_inputs_are_computed_first_and_dependents_follow_their_inputs(library):
+    # Asking only for the dependent computes its missing input too.
+    report = run_job(analyze(library, AppPaths.resolve(), Settings(), only=["test.double"], in_process=True))
+    assert report.results == {"test.level": 9, "test.double": 9}
+    # Recomputing an input recomputes what was made from it.
+    library.conn.execute("DELETE FROM features WHERE extractor = 'test.level'")
+    report = run_job(analyze(library, AppPaths.resolve(), Settings(), only=["test.level"], in_process=True))
+    assert report.results == {"test.level": 9, "test.double": 9}
