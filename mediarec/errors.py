@@ -109,4 +109,5 @@ _OS_ERRNO_KINDS = {
     _errno.EPERM: "no_access",
 }
 
-FILE_STATUS_KINDS = ("not_found", "no_access", "unsupported", "corrupt", "timeout", "crash", "io", "extract", "bug")
+FILE_STATUS_KINDS = ("not_found", "no_access", "unsupported", "corrupt", "timeout", "crash", "io", "extract", "bug",
+                     "no_audio")

@@ -87,7 +87,6 @@ def decode_audio(path: str, rate: int = BASE_RATE, policy: ExcerptPolicy | None 
             if not container.streams.audio:
                 raise NoAudioStream(path, "no audio stream")
             stream = container.streams.audio[0]
-            stream.thread_type = "AUTO"
             duration = _duration(container, stream) or duration_hint or 0.0
             ranges = policy.ranges(duration)
             resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)

@@ -11,8 +11,9 @@ from ..errors import CorruptMedia, FileError, OurBug, ReadError, UnsupportedMedi
 
 log = logging.getLogger(__name__)
 
-# FFmpeg prints warnings for every odd packet of a damaged file; we report damage ourselves.
-av.logging.set_level(av.logging.ERROR)
+# PyAV's logging stays at its default (off, no Python log callback): FFmpeg would print a warning for
+# every odd packet of a damaged file, and we report damage ourselves; and the Python callback can
+# deadlock with frame-threaded decoding (PyAV issues #751, #909).
 
 
 @contextlib.contextmanager

@@ -15,7 +15,11 @@ black, blank, transition, damaged), labels (ImageNet classes most present across
 their average probability, for explanations such as "shows a bicycle").
 
 One representative frame (the one closest to the mean embedding) is saved as a JPEG thumbnail in
-`<cache_dir>/thumbnails/<media id>.jpg` for the GUI."""
+`<cache_dir>/thumbnails/<media id>.jpg` for the GUI.
+
+For benchmarks and later extractors of the same file, `media.cache["video.frames"]` keeps the
+`SampledFrames` and `media.cache["video.frames.timing"]` the split of the time spent: `decode_s`
+(seeking, decoding, frame checks, statistics) and `model_s` (resizing and the network)."""
 from __future__ import annotations
 
 import logging
