@@ -1,6 +1,6 @@
 """Convert the musicnn TF1 checkpoints (PyPI wheel `musicnn==0.1.0`, ISC) into our own fp32 .npz weights.
 
-Run once by a developer; the app ships the result (resources/models/musicnn/) and never needs
+Run once by a developer; the app ships the result (mediarec/resources/models/musicnn/) and never needs
 TensorFlow or the wheel:
 
     .venv/bin/pip download --no-deps musicnn==0.1.0 -d /tmp/x
@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from tfbundle import Bundle  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_OUT = REPO / "resources" / "models" / "musicnn"
+DEFAULT_OUT = REPO / "mediarec" / "resources" / "models" / "musicnn"
 MODELS = {"MSD_musicnn": "MSD_LABELS", "MTT_musicnn": "MTT_LABELS"}
 
 # TensorFlow layer (numbered in the order build_musicnn created it) -> our module, and its kind.

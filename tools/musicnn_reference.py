@@ -15,7 +15,7 @@ MTT_musicnn, the tag probabilities and the 200-d penultimate features per patch
 The graph code below (`batch_data`, `build_musicnn`, `frontend`, `timbral_block`, `tempo_block`,
 `midend`, `backend`) is copied unchanged in substance from musicnn 0.1.0 (musicnn/extractor.py and
 musicnn/models.py; Copyright (c) Music Technology Group, Universitat Pompeu Fabra 2019, code by Jordi
-Pons; ISC license, see resources/models/musicnn/LICENSE), trimmed to the musicnn models. It runs under
+Pons; ISC license, see mediarec/resources/models/musicnn/LICENSE), trimmed to the musicnn models. It runs under
 numpy 1.x, where `10000 * float16_array` is computed in float32 as the authors intended (numpy 2 keeps
 float16 and overflows to inf), so no fix was needed.
 """

@@ -1,7 +1,7 @@
 """`audio.musicnn`: music tags (genres, moods, instruments, tempo, vocals) and a 200-d music embedding.
 
 Runs the two musicnn models (Pons & Serra 2019; weights converted from the PyPI wheel `musicnn` 0.1.0,
-ISC, see resources/models/musicnn/) on 3-second log-mel patches of the file's 16 kHz audio (a video's
+ISC, see mediarec/resources/models/musicnn/) on 3-second log-mel patches of the file's 16 kHz audio (a video's
 soundtrack), exactly as musicnn prepares them, and averages over the patches:
 
 * vector: MSD_musicnn's 200-d penultimate layer. MSD_musicnn learned from the Million Song Dataset's

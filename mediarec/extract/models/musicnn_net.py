@@ -2,7 +2,7 @@
 
 A faithful port of `build_musicnn` from the `musicnn` 0.1.0 wheel (ISC, Music Technology Group, UPF),
 with the weights of its MSD_musicnn and MTT_musicnn checkpoints as converted by tools/convert_musicnn.py
-(resources/models/musicnn/). Tests check it against outputs of the original TensorFlow code
+(mediarec/resources/models/musicnn/). Tests check it against outputs of the original TensorFlow code
 (tests/fixtures/musicnn_reference.npz).
 
 Layers, as TensorFlow's `tf.layers` built them (conv -> ReLU -> batch norm, eps 1e-3, inference mode):
@@ -41,7 +41,7 @@ OPSET = 17
 BATCH = 8  # patches per inference call: bounds memory (the first conv's output is ~9 MB a patch)
 
 MODELS = ("MSD_musicnn", "MTT_musicnn")
-SHIPPED_DIR = Path(__file__).resolve().parents[3] / "resources" / "models" / "musicnn"
+SHIPPED_DIR = Path(__file__).resolve().parents[2] / "resources" / "models" / "musicnn"
 
 
 def weights_dir(models_dir: str | os.PathLike | None = None) -> Path:
