@@ -1,1 +1,15 @@
-"""Nearest-neighbour indexes, one per similarity space (Annoy, memory-mapped, dense ids)."""
+"""Nearest-neighbour indexes, one per similarity space (Annoy, memory-mapped, dense ids, atomic rebuild-and-swap).
+
+spaces.py   the spaces as data (blocks of extractors, weights, transforms)
+compose.py  space vectors from the stored features
+annoy_file  the Annoy boundary, validated        exact.py   numpy cosine search
+build.py    build, calibrate search_k, swap      search.py  built index + exact search of what is newer
+maintain.py staleness, rebuild, the debounced background rebuilder
+"""
+from .build import BuildInProgress, BuildOptions, build_space
+from .maintain import RebuildScheduler, rebuild, space_status, status
+from .search import SpaceIndex
+from .spaces import SPACES
+
+__all__ = ["SPACES", "SpaceIndex", "BuildOptions", "BuildInProgress", "build_space", "rebuild", "status",
+           "space_status", "RebuildScheduler"]

@@ -49,7 +49,7 @@ class Library:
         self.db = sqlite_utils.Database(self.conn)
         self._lock = threading.RLock()
         from .stores import (  # noqa: PLC0415 - stores import Library for typing only
-            EventStore, FeatureStore, FileStatusStore, KVStore, MediaStore, PlaylistStore, RootStore,
+            EventStore, FeatureStore, FileStatusStore, IndexStore, KVStore, MediaStore, PlaylistStore, RootStore,
             TranscriptStore,
         )
 
@@ -61,6 +61,7 @@ class Library:
         self.transcripts = TranscriptStore(self)
         self.playlists = PlaylistStore(self)
         self.kv = KVStore(self)
+        self.index = IndexStore(self)
 
     def close(self) -> None:
         with contextlib.suppress(sqlite3.Error):

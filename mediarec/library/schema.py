@@ -192,7 +192,27 @@ class Migration:
     apply: Callable[[sqlite3.Connection], None]
 
 
+def _v2_index_items(conn: sqlite3.Connection) -> None:
+    conn.execute("""
+        -- Dense Annoy ids of each built index (mediarec/index) and the media item each stands for. Annoy
+        -- allocates memory for the largest id, so ids are 0..n-1 per build; `build_id` names the index
+        -- files of that build (their manifest says the same). No foreign key: a media row deleted after
+        -- a build must not change a built map; searches skip ids that are no longer ok.
+        CREATE TABLE index_items (
+            space TEXT NOT NULL,            -- audio, visual, text, mood
+            annoy_id INTEGER NOT NULL,
+            media_id INTEGER NOT NULL,
+            build_id TEXT NOT NULL,
+            built_at REAL NOT NULL,
+            PRIMARY KEY (space, annoy_id)
+        )""")
+    # What changed since a build is searched exactly until the next one: these make that question cheap.
+    conn.execute("CREATE INDEX features_created ON features(extractor, created_at)")
+    conn.execute("CREATE INDEX media_updated ON media(updated_at)")
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _v1_initial),
+    Migration(2, "index_items: dense ids of the similarity indexes", _v2_index_items),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version

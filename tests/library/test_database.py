@@ -37,10 +37,10 @@ def test_migration_backs_up_the_file_first_and_keeps_data(app_dirs, monkeypatch)
         assert lib.schema_version == extra.version
         assert lib.events.count() == 1
         assert "rating" in {c[1] for c in lib.conn.execute("PRAGMA table_info(media)")}
-    backups = list(db.parent.glob("library.db.v1-*.bak"))
+    backups = list(db.parent.glob(f"library.db.v{schema_mod.SCHEMA_VERSION}-*.bak"))
     assert len(backups) == 1
     old = sqlite3.connect(backups[0])
-    assert old.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert old.execute("PRAGMA user_version").fetchone()[0] == schema_mod.SCHEMA_VERSION
     assert old.execute("SELECT count(*) FROM events").fetchone()[0] == 1
 
 

@@ -1,0 +1,204 @@
+"""Benchmark: the recommender's indexes (and, later, up-next) on synthetic vectors with the real dimensions.
+
+    python bench/recommend.py [--sizes 10k,100k,1M] [--spaces audio,visual,text,mood] [--queries 200]
+                              [--section index ...] [--dir DIR] [--keep]
+
+Section `index`, per library size and space:
+  - build: index build time (Annoy trees + calibration of search_k), the trees and search_k chosen;
+  - search: SpaceIndex.search latency p50/p95 for k=10 (Annoy candidates, exact re-rank on the
+    memory-mapped vectors, merge with items newer than the build) and its recall@10 against exact search;
+  - baseline in the same run: exact numpy search over the same memory-mapped matrix (p50/p95, and the
+    speed-up as a ratio), and Annoy at its defaults (10 trees, search_k = 10 x trees) for its recall;
+  - fused: more-like-this over all four spaces (MoreLikeThis.similar_items) at sizes up to --fused-max.
+Targets: more-like-this p50 <= 2 ms at 100k items with recall@10 >= 0.98.
+
+Vectors come from tests/vector_factory.py (clustered, embedding-like; see there) and are written to
+memory-mapped .npy files, so a million 1280-d rows never sit in RAM. Sections are functions in SECTIONS;
+a new one takes (args, work) and prints its own table."""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+# One BLAS thread: on a small machine shared with other work, threaded BLAS spin-waits, and a
+# matrix-vector product (the exact baseline) is memory-bound anyway: one thread was 2-5x faster here.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+import numpy as np  # noqa: E402
+
+from mediarec.index import exact  # noqa: E402
+from mediarec.index.annoy_file import AnnoyFile, write_annoy  # noqa: E402
+from mediarec.index.build import BuildOptions, kth_best_scores, recall_at_k, write_build  # noqa: E402
+from mediarec.index.search import SpaceIndex  # noqa: E402
+from mediarec.index.spaces import SPACES  # noqa: E402
+from mediarec.library import Library  # noqa: E402
+from vector_factory import add_media, clustered  # noqa: E402
+
+SPACE_DIMS = {"audio": 256, "visual": 1280, "text": 384, "mood": 10}
+"""Space vector lengths as the real extractors give them: musicnn 200 + audio.dsp 56; EfficientNet-Lite0
+1280; MiniLM 384; valence/arousal on a sphere (3) + the mood labels (7)."""
+
+
+def parse_size(text: str) -> int:
+    text = text.strip().lower()
+    mult = {"k": 1_000, "m": 1_000_000}.get(text[-1], 1)
+    return int(float(text.rstrip("km")) * mult)
+
+
+def percentiles(seconds: list[float]) -> tuple[float, float]:
+    ms = np.asarray(seconds) * 1e3
+    return float(np.percentile(ms, 50)), float(np.percentile(ms, 95))
+
+
+def synthetic(work: Path, space: str, n: int, seed: int) -> np.ndarray:
+    path = work / f"vectors-{space}-{n}.npy"
+    dim = SPACE_DIMS[space]
+    mm = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(n, dim))
+    clustered(n, dim, seed=seed, intrinsic=min(48, dim - 2), out=mm)
+    mm.flush()
+    del mm
+    return np.load(path, mmap_mode="r")
+
+
+def bench_space(lib: Library, work: Path, space: str, n: int, args) -> dict:
+    vectors = synthetic(work, space, n, seed=list(SPACES).index(space))
+    media_ids = np.arange(1, n + 1, dtype=np.int64)
+    index_dir = work / "index"
+    t = time.perf_counter()
+    m = write_build(lib, index_dir, SPACES[space], media_ids, vectors,
+                    opts=BuildOptions(n_jobs=-1, fresh_margin=0.0, n_trees=args.trees))
+    build_s = time.perf_counter() - t
+    si = SpaceIndex(lib, index_dir, space, scan_below=0)
+    rng = np.random.default_rng(7)
+    queries = np.sort(rng.choice(n, size=min(args.queries, n), replace=False))
+    kth = kth_best_scores(vectors, queries, 10)
+    times, cpu, found, base_times = [], [], [], []
+    si.search(np.asarray(vectors[queries[0]]), 10)  # first touch: page in the index
+    for q in queries:
+        v = np.asarray(vectors[q])
+        t, c = time.perf_counter(), time.thread_time()
+        ids, scores = si.search(v, 10, exclude=[int(media_ids[q])])
+        cpu.append(time.thread_time() - c)
+        times.append(time.perf_counter() - t)
+        found.append(scores)
+    for q in queries[: args.exact_queries]:
+        v = np.asarray(vectors[q])
+        t = time.perf_counter()
+        exact.search(vectors, v, 11)
+        base_times.append(time.perf_counter() - t)
+    row = {"space": space, "n": n, "dim": vectors.shape[1], "trees": m.trees, "search_k": m.search_k,
+           "build_s": build_s, "p50": percentiles(times)[0], "p95": percentiles(times)[1],
+           "cpu_p50": percentiles(cpu)[0],
+           "recall": recall_at_k(found, kth, 10), "exact_p50": percentiles(base_times)[0],
+           "exact_p95": percentiles(base_times)[1]}
+    if n <= args.default_max:
+        row["default_recall"] = annoy_default_recall(work, vectors, queries, kth)
+    si.close()
+    return row
+
+
+def annoy_default_recall(work: Path, vectors: np.ndarray, queries: np.ndarray, kth: np.ndarray) -> float:
+    """Recall@10 of plain Annoy as its README shows it: 10 trees, default search_k, no re-ranking."""
+    path = work / "default.ann"
+    write_annoy(path, vectors, 10, n_jobs=-1)
+    ann = AnnoyFile(path, vectors.shape[1], len(vectors))
+    found = []
+    for q in queries:
+        v = np.asarray(vectors[q])
+        rows = ann.query(v, 11, 11 * 10)  # Annoy's default search_k: n x n_trees
+        rows = rows[rows != q][:10]
+        found.append(np.asarray(vectors[rows]) @ v)
+    ann.close()
+    path.unlink()
+    return recall_at_k(found, kth, 10)
+
+
+def bench_fused(lib: Library, work: Path, n: int, args) -> tuple[float, float]:
+    """more-like-this over all four spaces: every item a video (so every space applies)."""
+    from mediarec.recommend.similar import MoreLikeThis  # noqa: PLC0415
+
+    mlt = MoreLikeThis(lib, work / "index")  # as the app runs it: small spaces (mood) are scanned
+    rng = np.random.default_rng(11)
+    times, cpu = [], []
+    for mid in rng.choice(np.arange(1, n + 1), size=min(args.queries, n), replace=False):
+        t, c = time.perf_counter(), time.thread_time()
+        ids, _ = mlt.similar_items(int(mid), 10)
+        cpu.append(time.thread_time() - c)
+        times.append(time.perf_counter() - t)
+        assert len(ids) == 10 and int(mid) not in ids
+    mlt.close()
+    return (*percentiles(times), percentiles(cpu)[0])
+
+
+def section_index(args, work: Path) -> None:
+    print("index: per space through Annoy, k=10; latency in ms (wall; cpu = this thread's CPU time, what an idle\n"
+          "machine would see); recall@10 against exact search (ties count, see build.py); exact = numpy scan of\n"
+          "the same memory-mapped vectors; default = plain Annoy, 10 trees, default search_k")
+    head = (f"{'space':7} {'items':>8} {'dim':>5} {'trees':>5} {'search_k':>8} {'build s':>8} {'p50':>6} "
+            f"{'p95':>6} {'cpu p50':>7} {'recall':>6} {'exact p50':>9} {'exact p95':>9} {'speed-up':>8} "
+            f"{'default recall':>14}")
+    print(head)
+    for n in args.sizes:
+        with Library(work / f"bench-{n}.db") as lib:
+            if n <= args.fused_max:
+                add_media(lib, n, kind="video")
+            for space in args.spaces:
+                if n >= 1_000_000 and SPACE_DIMS[space] > args.max_dim_at_1m:
+                    print(f"{space:7} {n:>8}  skipped: {SPACE_DIMS[space]}-d at 1M items is "
+                          f"{n * SPACE_DIMS[space] * 4 / 1e9:.1f} GB per copy and hours of Annoy build on this machine")
+                    continue
+                r = bench_space(lib, work, space, n, args)
+                dflt = f"{r['default_recall']:.3f}" if "default_recall" in r else "-"
+                print(f"{r['space']:7} {r['n']:>8} {r['dim']:>5} {r['trees']:>5} {r['search_k']:>8} "
+                      f"{r['build_s']:>8.1f} {r['p50']:>6.2f} {r['p95']:>6.2f} {r['cpu_p50']:>7.2f} {r['recall']:>6.3f} "
+                      f"{r['exact_p50']:>9.2f} {r['exact_p95']:>9.2f} {r['exact_p50'] / r['p50']:>7.1f}x {dflt:>14}",
+                      flush=True)
+                for f in work.glob(f"vectors-{space}-{n}.npy"):
+                    f.unlink()
+            if n <= args.fused_max and set(args.spaces) == set(SPACES):
+                p50, p95, cpu50 = bench_fused(lib, work, n, args)
+                print(f"{'all':7} {n:>8}  more-like-this over 4 spaces, fused (MoreLikeThis.similar_items): "
+                      f"p50 {p50:.2f} ms, p95 {p95:.2f} ms, cpu p50 {cpu50:.2f} ms", flush=True)
+        shutil.rmtree(work / "index", ignore_errors=True)
+
+
+SECTIONS = {"index": section_index}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="10k,100k,1M", help="library sizes (default 10k,100k,1M)")
+    ap.add_argument("--spaces", default=",".join(SPACES), help="spaces (default all four)")
+    ap.add_argument("--section", nargs="+", default=list(SECTIONS), choices=list(SECTIONS))
+    ap.add_argument("--queries", type=int, default=200, help="queries per measurement (default 200)")
+    ap.add_argument("--exact-queries", type=int, default=50, help="queries for the exact baseline (default 50)")
+    ap.add_argument("--trees", type=int, help="Annoy trees (default: by size, see index/build.py)")
+    ap.add_argument("--default-max", type=parse_size, default=100_000, help="largest size to also run plain Annoy")
+    ap.add_argument("--fused-max", type=parse_size, default=100_000, help="largest size for the fused measurement")
+    ap.add_argument("--max-dim-at-1m", type=int, default=400, help="skip spaces wider than this at 1M items")
+    ap.add_argument("--dir", type=Path, help="work directory (default: a temp dir)")
+    ap.add_argument("--keep", action="store_true")
+    args = ap.parse_args()
+    args.sizes = [parse_size(s) for s in args.sizes.split(",")]
+    args.spaces = [s.strip() for s in args.spaces.split(",")]
+    work = args.dir or Path(tempfile.mkdtemp(prefix="mediarec-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        for name in args.section:
+            SECTIONS[name](args, work)
+    finally:
+        if not args.keep and args.dir is None:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,176 @@
+"""Keeping indexes current: what is stale and why, rebuilding, and a debounced background rebuilder.
+
+Annoy cannot add items to a built index, so changes are absorbed in two ways: searches look at what
+changed since the build exactly (search.py), and a rebuild folds it in. Staleness compares each
+manifest with the features table now: extractor versions, vector lengths, current row counts and the
+newest row's time."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+from .build import BuildInProgress, BuildOptions, build_space, remove_space
+from .compose import registered_versions, resolve_versions
+from .manifest import read_manifest
+from .spaces import SPACES
+
+if TYPE_CHECKING:
+    from ..library import Library
+
+log = logging.getLogger(__name__)
+
+
+def space_status(lib: "Library", index_dir: Path, space_name: str, registered: dict[str, int] | None = None
+                 ) -> dict[str, Any]:
+    """The manifest's summary, the features now, and the reasons the index is stale (empty: current)."""
+    space = SPACES[space_name]
+    m = read_manifest(index_dir, space_name)
+    versions = resolve_versions(lib, space.extractors, registered)
+    now = {name: {"version": v, **lib.index.feature_state(name, v)} for name, v in versions.items()}
+    has_data = any(s["count"] for s in now.values())
+    reasons: list[str] = []
+    if m is None:
+        if has_data:
+            reasons.append("not built yet")
+    else:
+        for name, cur in now.items():
+            built = m.extractors.get(name)
+            if built is None or (built["count"] == 0 and cur["count"]):
+                if cur["count"]:
+                    reasons.append(f"{name}: {cur['count']} results the index has not seen")
+            elif built["version"] != cur["version"]:
+                reasons.append(f"{name}: version {built['version']} indexed, {cur['version']} current")
+            elif cur["count"] != built["count"]:
+                reasons.append(f"{name}: {cur['count'] - built['count']:+d} items since the build")
+            elif (cur["max_created_at"] or 0) > (built["max_created_at"] or 0):
+                reasons.append(f"{name}: re-analysed items since the build")
+        if not has_data:
+            reasons.append("no features any more")
+    doc: dict[str, Any] = {"space": space_name, "built": m is not None, "stale": bool(reasons), "reasons": reasons,
+                           "extractors": now, "description": space.description}
+    if m is not None:
+        doc.update(items=m.items, dim=m.dim, trees=m.trees, search_k=m.search_k, recall_at_10=m.recall_at_10,
+                   built_at=m.built_at, build_seconds=m.build_seconds, build_id=m.build_id)
+    return doc
+
+
+def status(lib: "Library", index_dir: Path) -> list[dict[str, Any]]:
+    registered = registered_versions()
+    return [space_status(lib, index_dir, name, registered) for name in SPACES]
+
+
+def rebuild(lib: "Library", index_dir: Path, spaces: Iterable[str] | None = None, only_stale: bool = True,
+            opts: BuildOptions | None = None) -> dict[str, dict[str, Any]]:
+    """Rebuild the named spaces (default all), or only those that are stale. Returns what each did."""
+    registered = registered_versions()
+    out: dict[str, dict[str, Any]] = {}
+    for name in spaces or SPACES:
+        st = space_status(lib, index_dir, name, registered)
+        if only_stale and not st["stale"]:
+            out[name] = {"action": "current"}
+            continue
+        if not any(s["count"] for s in st["extractors"].values()):
+            remove_space(lib, index_dir, name)
+            out[name] = {"action": "empty"}
+            continue
+        try:
+            m = build_space(lib, index_dir, name, opts)
+        except BuildInProgress as exc:
+            out[name] = {"action": "busy", "message": str(exc)}
+            continue
+        out[name] = {"action": "built", "items": m.items if m else 0, "seconds": m.build_seconds if m else 0,
+                     "search_k": m.search_k if m else None, "recall_at_10": m.recall_at_10 if m else None}
+    return out
+
+
+class RebuildScheduler:
+    """Rebuilds stale indexes on a background thread, `delay` seconds after the last `poke()` (so a burst of
+    analysis results causes one rebuild), but no later than `max_wait` after the first poke of a burst (so
+    a long analysis still gets rebuilds). A poke during a rebuild schedules another one after it.
+
+    It opens its own Library (a connection per thread); `on_done(result)` is called on that thread."""
+
+    def __init__(self, db_path: Path, index_dir: Path, delay: float = 20.0, max_wait: float = 300.0,
+                 opts: BuildOptions | None = None, on_done: Callable[[dict], None] | None = None,
+                 clock: Callable[[], float] = time.monotonic):
+        self.db_path, self.index_dir = Path(db_path), Path(index_dir)
+        self.delay, self.max_wait, self.opts, self.on_done, self.clock = delay, max_wait, opts, on_done, clock
+        self.builds = 0
+        self.last_result: dict | None = None
+        self.last_error: str | None = None
+        self._cond = threading.Condition()
+        self._first: float | None = None  # first poke of the pending burst
+        self._due: float | None = None
+        self._running = False
+        self._closed = False
+        self._thread = threading.Thread(target=self._loop, name="mediarec-index-rebuild", daemon=True)
+        self._thread.start()
+
+    def poke(self) -> None:
+        """Analysis changed something: rebuild after things have been quiet for `delay` seconds."""
+        with self._cond:
+            now = self.clock()
+            if self._first is None:
+                self._first = now
+            self._due = min(now + self.delay, self._first + self.max_wait)
+            self._cond.notify_all()
+
+    @property
+    def pending(self) -> bool:
+        with self._cond:
+            return self._due is not None or self._running
+
+    def wait_idle(self, timeout: float = 60.0) -> bool:
+        """Block until nothing is scheduled or running (tests, shutdown). False on timeout."""
+        end = time.monotonic() + timeout
+        with self._cond:
+            while self._due is not None or self._running:
+                left = end - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(min(left, 0.05))
+        return True
+
+    def close(self, wait: bool = False) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        if wait:
+            self._thread.join()
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._closed and (self._due is None or self.clock() < self._due):
+                    timeout = None if self._due is None else max(0.0, self._due - self.clock())
+                    self._cond.wait(timeout if timeout is None else min(timeout, 0.5))
+                if self._closed:
+                    return
+                self._due = self._first = None
+                self._running = True
+            try:
+                self._rebuild_once()
+            finally:
+                with self._cond:
+                    self._running = False
+                    self._cond.notify_all()
+
+    def _rebuild_once(self) -> None:
+        from ..library import Library  # noqa: PLC0415 - the thread's own connection
+
+        try:
+            with Library(self.db_path) as lib:
+                result = rebuild(lib, self.index_dir, only_stale=True, opts=self.opts)
+            self.builds += 1
+            self.last_result, self.last_error = result, None
+            if self.on_done is not None:
+                self.on_done(result)
+        except Exception as exc:  # noqa: BLE001 - a failed rebuild leaves the old index; searching goes on
+            self.last_error = f"{type(exc).__name__}: {exc}"
+            log.exception("index rebuild failed")
+
+
+__all__ = ["space_status", "status", "rebuild", "RebuildScheduler"]

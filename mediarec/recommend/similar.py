@@ -1,0 +1,139 @@
+"""More like this: an item's neighbours in each similarity space, fused with weights, explained.
+
+`MoreLikeThis.similar_items(media_id, n, space, kind)` returns `(ids, scores)` arrays, like implicit's
+`similar_items`; `similar()` adds each result's per-space similarities, reasons and the duplicates that
+were left out.
+
+Fusion: candidates are the union of each space's nearest neighbours; every candidate is then scored
+in every space the query item has (exactly, on the stored vectors) and
+    score = sum_s w_s * cos_s / sum_s w_s
+over those spaces, a space the candidate lacks counting as 0. With one space it is that space's
+cosine; with weights (1, 0) it is the first space's ranking. Only spaces that the wanted kind can have
+take part (no "visual" when asking for songs). Weights default to WEIGHTS and can be replaced, per
+library, under the kv key `similar.weights` (a learned model writes them there)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import UserError
+from ..index.search import SCAN_BELOW, SpaceIndex
+from ..index.spaces import SPACES
+from .reasons import FactsCache, reasons
+
+if TYPE_CHECKING:
+    from ..library import Library
+
+WEIGHTS = {"audio": 1.0, "visual": 0.6, "text": 0.5, "mood": 0.35}
+"""How much each space counts in "all": how it sounds first, then looks, what it is about, how it feels."""
+WEIGHTS_KEY = "similar.weights"
+KINDS = {"any": ("audio", "video"), "audio": ("audio",), "video": ("video",)}
+DUPLICATE_COSINE = 0.995
+"""Cosine from which two items are the same recording (a re-encode, a copy): in every content space
+(audio, visual) both have. Mood and text are left out: many different items share a mood or a title."""
+CONTENT_SPACES = ("audio", "visual")
+
+
+@dataclass
+class Similar:
+    """A more-like-this list: ids and fused scores, best first, with the evidence for each."""
+
+    query: int
+    ids: np.ndarray
+    scores: np.ndarray
+    per_space: list[dict[str, float]] = field(default_factory=list)  # cosine per space, per result
+    duplicates: list[dict[str, Any]] = field(default_factory=list)  # {id, why}
+    spaces: dict[str, float] = field(default_factory=dict)  # the spaces used and their weights
+
+
+class MoreLikeThis:
+    """More-like-this over one library's indexes. Keep one per thread and reuse it: indexes load once."""
+
+    def __init__(self, lib: "Library", index_dir: Path, weights: dict[str, float] | None = None,
+                 scan_below: int = SCAN_BELOW):
+        self.lib = lib
+        self.indexes = {name: SpaceIndex(lib, index_dir, name, scan_below) for name in SPACES}
+        stored = lib.kv.get(WEIGHTS_KEY) or {}
+        self.weights = {**WEIGHTS, **{k: float(v) for k, v in stored.items() if k in SPACES}, **(weights or {})}
+
+    def similar_items(self, media_id: int, n: int = 10, space: str = "all", kind: str = "any"
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        found = self.similar(media_id, n, space, kind)
+        return found.ids, found.scores
+
+    def similar(self, media_id: int, n: int = 10, space: str = "all", kind: str = "any") -> Similar:
+        if space != "all" and space not in SPACES:
+            raise UserError(f"unknown space {space!r} (known: all, {', '.join(SPACES)})")
+        if kind not in KINDS:
+            raise UserError(f"unknown kind {kind!r} (known: {', '.join(KINDS)})")
+        kinds = KINDS[kind]
+        weights = self._weights_for(space, kinds)
+        for s in set(weights) | set(CONTENT_SPACES):  # once per list: what changed since the last one
+            self.indexes[s].refresh()
+        queries = {s: v for s in weights if (v := self.indexes[s].vector(media_id, refresh=False)) is not None}
+        if not queries:
+            return Similar(media_id, np.zeros(0, np.int64), np.zeros(0, np.float32), spaces={})
+        same_file = set(self.lib.index.same_fingerprint(media_id))
+        exclude = same_file | {media_id}
+        pool = 2 * n + 10
+        candidates: set[int] = set()
+        for s, v in queries.items():
+            ids, _ = self.indexes[s].search(v, pool, exclude=exclude, kinds=kinds, refresh=False)
+            candidates.update(ids.tolist())
+        cand = np.array(sorted(candidates), dtype=np.int64)
+        sims = {s: self.indexes[s].cosines(v, cand, refresh=False) for s, v in queries.items()}
+        used = {s: weights[s] for s in queries}
+        total = sum(used.values()) or 1.0
+        fused = sum(np.nan_to_num(sims[s]) * w for s, w in used.items()) / total
+        dup = self._near_duplicates(media_id, cand, sims)
+        duplicates = [{"id": int(i), "why": "same file content (fingerprint)"} for i in sorted(same_file)]
+        duplicates += [{"id": int(i), "why": "near-identical (cosine >= %.3f)" % DUPLICATE_COSINE}
+                       for i in cand[dup]]
+        keep = ~dup
+        cand, fused = cand[keep], fused[keep]
+        order = np.lexsort((cand, -fused))[:n]
+        per_space = [{s: (None if np.isnan(sims[s][keep][i]) else round(float(sims[s][keep][i]), 4))
+                      for s in queries} for i in order]
+        return Similar(media_id, cand[order], fused[order].astype(np.float32), per_space, duplicates, used)
+
+    def _weights_for(self, space: str, kinds: tuple[str, ...]) -> dict[str, float]:
+        names = SPACES if space == "all" else [space]
+        return {s: self.weights.get(s, 0.0) for s in names
+                if (space != "all" or self.weights.get(s, 0.0) > 0) and SPACES[s].kinds.intersection(kinds)}
+
+    def _near_duplicates(self, media_id: int, cand: np.ndarray, sims: dict[str, np.ndarray]) -> np.ndarray:
+        """Candidates whose every shared content-space vector is near-identical to the query's."""
+        dup = np.zeros(len(cand), dtype=bool)
+        seen = np.zeros(len(cand), dtype=bool)
+        for s in CONTENT_SPACES:
+            cos = sims.get(s)
+            if cos is None:
+                q = self.indexes[s].vector(media_id, refresh=False)
+                if q is None or len(cand) == 0:
+                    continue
+                cos = self.indexes[s].cosines(q, cand, refresh=False)
+            has = ~np.isnan(cos)
+            close = has & (cos >= DUPLICATE_COSINE)
+            dup = np.where(seen & has, dup & close, np.where(has, close, dup))
+            seen |= has
+        return dup & seen
+
+    def explain(self, found: Similar, limit: int = 3) -> list[list[str]]:
+        """Reasons for each result of a list, from the attributes of the query item and the result."""
+        facts = FactsCache(self.lib)
+        a = facts.get(found.query)
+        out = []
+        for mid, sims in zip(found.ids.tolist(), found.per_space):
+            b = facts.get(mid)
+            out.append(reasons(a, b, sims, limit) if a and b else [])
+        return out
+
+    def close(self) -> None:
+        for index in self.indexes.values():
+            index.close()
+
+
+__all__ = ["MoreLikeThis", "Similar", "WEIGHTS", "WEIGHTS_KEY", "KINDS", "DUPLICATE_COSINE"]

@@ -1,0 +1,240 @@
+"""Up next: what to play after what was just played, learned from the user's own plays and skips.
+
+`UpNext` follows implicit's recommender API:
+  fit(events)               replay a history from scratch (evaluation; a refit after `forget`)
+  observe(event)            one event: an SGD step of the scorer on the features the item had just before
+                            it, then the taste, the session, the co-occurrences and the no-repeat window
+                            move on (so the next list reflects it at once)
+  catch_up()                apply the events recorded since the stored state; refit when any were
+                            forgotten or the parameters changed (`mediarec tune`)
+  recommend(n, kind, now)   -> UpNextList: ids and scores (P(finished)) best first, with reasons
+  save()                    the state as plain JSON in kv (STATE_KEY); __init__ loads it
+A list is: candidates (candidates.py), features (features.py), scores (scorer.py), re-ranking
+(rerank.py), reasons (explain.py). `upnext(lib, index_dir, ...)` does one catch-up and one list."""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+import numpy as np
+
+from ..errors import UserError
+from ..index.spaces import SPACES
+from ..settings import RecommendSettings
+from .candidates import Catalogue, gather
+from .cooccur import CoOccurrence
+from .explain import Explainer
+from .features import FEATURES, Context, build_context, feature_matrix
+from .params import Params
+from .rerank import mmr, people, shortlist
+from .scorer import LABELS, Scorer
+from .session import Session
+from .similar import KINDS
+from .taste import Taste
+from .vectors import SpaceVectors
+
+if TYPE_CHECKING:
+    from ..library import Library
+
+STATE_KEY = "recommend.upnext"
+STATE_VERSION = 1
+RECENT_KEEP = 500  # item ids of the last events kept for the no-repeat window (the setting is capped here)
+KIND_SEED = {"any": 0, "audio": 1, "video": 2}
+
+
+@dataclass
+class Pick:
+    id: int
+    score: float  # the scorer's probability that the user finishes it
+    reasons: list[str]
+    origin: str  # session, profile, cooc, varied, explore
+    explored: bool = False
+
+
+@dataclass
+class UpNextList:
+    ids: np.ndarray
+    scores: np.ndarray
+    picks: list[Pick] = field(default_factory=list)
+
+
+class UpNext:
+    """The up-next recommender of one library (one per thread; keep it: its indexes load once)."""
+
+    def __init__(self, lib: "Library", index_dir: Path | None = None, *, vectors: SpaceVectors | None = None,
+                 params: Params | None = None, settings: RecommendSettings | None = None, persist: bool = True):
+        if vectors is None and index_dir is None:
+            raise ValueError("UpNext needs index_dir or vectors")
+        self.lib = lib
+        self.vectors = vectors or SpaceVectors(lib, index_dir)
+        self._own_vectors = vectors is None
+        self.params = params or Params.load(lib)
+        self.settings = settings or RecommendSettings()
+        self.persist = persist
+        self.catalogue = Catalogue(lib)
+        self.reset()
+        if persist:
+            self._load_state()
+
+    # --- state ---------------------------------------------------------------------------------------
+    def reset(self) -> None:
+        p = self.params
+        self.taste = Taste(p.profile_half_life_days)
+        self.session = Session()
+        self.cooc = CoOccurrence()
+        self.scorer = Scorer(FEATURES, p.prior(FEATURES), p.learning_rate, p.l2)
+        self.recent: list[int] = []
+        self.cursor = {"id": 0, "ts": 0.0, "count": 0}
+        self._spaces: list[str] | None = None
+
+    def _params_digest(self) -> str:
+        return hashlib.sha1(json.dumps(self.params.to_json(), sort_keys=True).encode()).hexdigest()[:12]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": STATE_VERSION, "params": self._params_digest(), "cursor": self.cursor,
+                "scorer": self.scorer.to_json(), "taste": self.taste.to_json(), "session": self.session.to_json(),
+                "cooc": self.cooc.to_json(), "recent": self.recent[-RECENT_KEEP:]}
+
+    def save(self) -> None:
+        self.lib.kv.set(STATE_KEY, self.to_json())
+
+    def _load_state(self) -> None:
+        doc = self.lib.kv.get(STATE_KEY)
+        if not doc or doc.get("version") != STATE_VERSION or doc.get("params") != self._params_digest():
+            return  # catch_up() refits from the events
+        self.cursor = {"id": int(doc["cursor"]["id"]), "ts": float(doc["cursor"]["ts"]),
+                       "count": int(doc["cursor"]["count"])}
+        self.scorer.load_json(doc.get("scorer", {}))
+        self.taste.load_json(doc.get("taste", {}))
+        self.session = Session.from_json(doc.get("session"))
+        self.cooc.load_json(doc.get("cooc", {}))
+        self.recent = [int(i) for i in doc.get("recent", [])]
+
+    # --- learning ------------------------------------------------------------------------------------
+    def fit(self, events: Iterable[dict], progress: Callable[[int], None] | None = None) -> None:
+        """Forget the state and replay `events` in time order."""
+        self.reset()
+        self._refresh()
+        for i, e in enumerate(sorted(events, key=lambda e: (e["ts"], e.get("id", 0)))):
+            self.observe(e)
+            if progress is not None:
+                progress(i + 1)
+
+    def observe(self, event: dict) -> None:
+        """Learn from one event, in time order (vectors must be fresh: see catch_up)."""
+        kind, mid, ts = event["type"], int(event["media_id"]), float(event["ts"])
+        if kind in LABELS:
+            if self._spaces is None:
+                self._refresh()
+            ctx = self.context(ts)
+            self.scorer.update(feature_matrix(ctx, self.vectors, self.taste, np.array([mid]))[0], kind)
+            if kind in ("play", "like"):
+                same = event.get("session_id") in (None, self.session.session_id)
+                earlier = [e.media_id for e in ctx.session if e.sign > 0] if same else []
+                self.cooc.add(mid, earlier)
+            self.taste.add(mid, kind, ts)
+            self.session.add(mid, kind, ts, event.get("session_id"))
+            if kind in ("play", "skip"):
+                self.recent.append(mid)
+                del self.recent[:-RECENT_KEEP]
+        self.cursor = {"id": max(self.cursor["id"], int(event.get("id") or 0)), "ts": max(self.cursor["ts"], ts),
+                       "count": self.cursor["count"] + 1}
+
+    def catch_up(self) -> int:
+        """Apply the events recorded since the state was saved; returns how many. A history that shrank
+        (`forget`) is replayed from scratch, so nothing forgotten survives in the model."""
+        self._refresh()
+        c = self.cursor
+        new = [e for e in self.lib.events.list(since=c["ts"]) if e["id"] > c["id"]] if c["count"] else \
+            self.lib.events.list()
+        total = self.lib.events.count()
+        if total != c["count"] + len(new):
+            self.fit(self.lib.events.list())
+            applied = total
+        else:
+            for e in new:
+                self.observe(e)
+            applied = len(new)
+        if self.persist and (applied or self.lib.kv.get(STATE_KEY) is None and total):
+            self.save()
+        return applied
+
+    def _refresh(self) -> None:
+        self.vectors.refresh()
+        self._spaces = self.vectors.spaces_for(("audio", "video"))
+
+    def context(self, now: float) -> Context:
+        return build_context(self.vectors, self._spaces or [], self.taste, self.session, self.cooc, now,
+                             self.params.session_half_life)
+
+    # --- recommending --------------------------------------------------------------------------------
+    def predict(self, media_ids: Iterable[int], now: float) -> np.ndarray:
+        """P(finished) of each item if it were played at `now`."""
+        ids = np.asarray(list(media_ids), dtype=np.int64)
+        return self.scorer.predict(feature_matrix(self.context(now), self.vectors, self.taste, ids))
+
+    def recommend(self, n: int = 10, kind: str = "any", now: float | None = None, explain: bool = True,
+                  refresh: bool = True) -> UpNextList:
+        if kind not in KINDS:
+            raise UserError(f"unknown kind {kind!r} (known: {', '.join(KINDS)})")
+        now = time.time() if now is None else now
+        if refresh or self._spaces is None:
+            self._refresh()
+        kinds = KINDS[kind]
+        spaces = [s for s in self._spaces or [] if SPACES[s].kinds & set(kinds)]
+        weights = {s: self.params.space_weights.get(s, 0.0) for s in spaces}
+        ctx = self.context(now)
+        window = min(self.settings.no_repeat_window, RECENT_KEEP)
+        exclude = set(self.recent[-window:]) if window > 0 else set()
+        rng = np.random.default_rng([self.cursor["count"], KIND_SEED[kind]])
+        cands = gather(self.vectors, ctx, spaces, kinds, exclude, self.taste.items, self.catalogue.ids(kinds),
+                       self.params.neighbours, n, rng, weights)
+        ids = np.concatenate([cands.ids, cands.explore])
+        if len(ids) == 0:
+            return UpNextList(np.zeros(0, np.int64), np.zeros(0, np.float32))
+        explore = np.zeros(len(ids), dtype=bool)
+        explore[len(cands.ids):] = True
+        x = feature_matrix(ctx, self.vectors, self.taste, ids)
+        probs = self.scorer.predict(x)
+        short = shortlist(probs, explore, n)
+        rows = [self.lib.media.get(int(i)) for i in ids[short]]
+        before = [people(self.lib.media.get(e.media_id)) for e in ctx.session[-3:]]
+        slots = mmr(probs[short], self.vectors.fused(ids[short], weights), explore[short], [people(r) for r in rows],
+                    before, n, self.params.mmr_lambda, self.settings.exploration if ctx.has_taste else 0.0, rng)
+        chosen = [int(short[s.position]) for s in slots]
+        out = UpNextList(ids[chosen], probs[chosen].astype(np.float32))
+        explainer = Explainer(self.lib, self.vectors, weights, ctx, self.taste, self.cooc) if explain else None
+        contributions = self.scorer.contributions(x[chosen])
+        for j, (pos, slot) in enumerate(zip(chosen, slots)):
+            mid = int(ids[pos])
+            origin = "explore" if slot.explored else cands.origin.get(mid, "explore")
+            why = explainer.explain(mid, x[pos], contributions[j], origin, slot.explored) if explainer else []
+            out.picks.append(Pick(mid, float(probs[pos]), why, origin, slot.explored))
+        return out
+
+    def close(self) -> None:
+        if self._own_vectors:
+            self.vectors.close()
+
+
+def upnext(lib: "Library", index_dir: Path, n: int = 10, kind: str = "any",
+           settings: RecommendSettings | None = None, explain: bool = True, now: float | None = None) -> UpNextList:
+    """Catch up with the history and make one list (what `mediarec upnext` and `export --upnext` do)."""
+    rec = UpNext(lib, index_dir, settings=settings)
+    try:
+        rec.catch_up()
+        return rec.recommend(n, kind, now=now, explain=explain, refresh=False)
+    finally:
+        rec.close()
+
+
+def forget_state(lib: "Library") -> None:
+    """Drop the stored model (after `forget --all`, or new parameters): the next list refits from the events."""
+    lib.kv.delete(STATE_KEY)
+
+
+__all__ = ["UpNext", "UpNextList", "Pick", "upnext", "forget_state", "STATE_KEY"]
