@@ -15,6 +15,7 @@ def _configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kind", choices=("audio", "video"), help="only this kind of media")
     p.add_argument("--limit", type=int, metavar="N", help="analyse at most N files")
     p.add_argument("--workers", type=int, metavar="N", help="worker processes (default: one per CPU core)")
+    p.add_argument("--no-index", action="store_true", help="do not rebuild the similarity indexes afterwards")
     p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
 
 
@@ -29,8 +30,17 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                                      limit=args.limit, workers=args.workers), bar)
         finally:
             bar.close()
+        indexes = {}
+        if report.results and not args.no_index:
+            # Until a rebuild lands, new items are searched exactly; rebuilding now keeps that set small.
+            from ..index import rebuild
+
+            indexes = rebuild(ctx.lib, ctx.paths.index_dir)
     if args.json:
-        print_json({"report": report.__dict__})
+        print_json({"report": report.__dict__, "indexes": indexes})
     else:
         print(f"{report.summary()} in {report.seconds:.1f} s")
+        built = [f"{name} ({r['items']} items)" for name, r in indexes.items() if r.get("action") == "built"]
+        if built:
+            print("Rebuilt similarity indexes: " + ", ".join(built))
     return 0

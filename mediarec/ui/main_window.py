@@ -42,7 +42,27 @@ def analyze_job(paths: AppPaths, settings: Settings, only: list[str] | None, mod
     return report
 
 
-SCAN, ANALYZE = "Scanning", "Analysing"
+def index_job(paths: AppPaths, token: CancelToken):
+    """Rebuild stale similarity indexes (new items are searched exactly until this lands)."""
+    from ..index import rebuild
+
+    yield Progress(0, None, "Updating the similarity indexes…")
+    token.check()
+    with Library(paths.db) as lib:
+        result = rebuild(lib, paths.index_dir)
+    return IndexReport(result)
+
+
+class IndexReport:
+    def __init__(self, result: dict):
+        self.result = result
+
+    def summary(self) -> str:
+        built = [f"{n} ({r['items']})" for n, r in self.result.items() if r.get("action") == "built"]
+        return ("rebuilt " + ", ".join(built)) if built else "indexes already current"
+
+
+SCAN, ANALYZE, INDEX = "Scanning", "Analysing", "Indexing"
 
 
 class MainWindow(QMainWindow):
@@ -233,6 +253,9 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"{title} finished: {report.summary()}", 15000)
         if title == SCAN and self.auto_analyze:
             self.start_analysis()
+        elif title == ANALYZE and getattr(report, "results", None):
+            paths = self.paths
+            self.jobs.run(INDEX, lambda token: index_job(paths, token))
 
     @Slot(str, str)
     def _on_failed(self, title: str, message: str) -> None:

@@ -71,9 +71,9 @@ def test_scan_then_analysis_run_one_after_the_other(window, qtbot, media_dir):
     titles = []
     window.jobs.started.connect(titles.append)
     window.start_scan([str(media_dir)])
-    qtbot.waitUntil(lambda: titles == ["Scanning", "Analysing"] and idle(window), timeout=120_000)
+    qtbot.waitUntil(lambda: titles == ["Scanning", "Analysing", "Indexing"] and idle(window), timeout=120_000)
     assert window.pending_analysis() == 0
-    assert len(window.lib.features.counts()) == 1
+    assert window.lib.features.counts()[("test.level", 1)] == 9
 
 
 def test_cancel_keeps_what_was_read(window, qtbot, media_dir):
