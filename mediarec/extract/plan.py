@@ -62,7 +62,8 @@ def plan(lib: Library, names: Iterable[str], kind: str | None = None, limit: int
                     and failed.get((item["path"], stage_of(name))) != (item["size"], item["mtime"]))
 
         todo = [n for n in names if stale(n)]
-        todo = _close_over_dependencies(todo, everything, specs, stale, item["kind"])
+        todo = _close_over_dependencies(todo, names, everything, specs, stale,
+                                        lambda n: (item["id"], n) in current, item["kind"])
         if not todo:
             continue
         item["tags"] = json.loads(item["tags"] or "{}")
@@ -74,18 +75,21 @@ def plan(lib: Library, names: Iterable[str], kind: str | None = None, limit: int
     return tasks
 
 
-def _close_over_dependencies(todo, everything, specs, stale, kind) -> list[str]:
+def _close_over_dependencies(todo, names, everything, specs, stale, has_result, kind) -> list[str]:
+    """Add missing inputs of what will run, and redo what was made from an input that will change
+    (outside `names` only where such a result exists: `--only` does not start new kinds of work)."""
     chosen = set(todo)
     changed = True
     while changed:
         changed = False
         for n in list(chosen):
-            for dep in specs[n].after:  # a missing input is computed first, if it can be
+            for dep in specs[n].after:
                 if dep in specs and dep not in chosen and stale(dep):
                     chosen.add(dep)
                     changed = True
-        for n in everything:  # whatever read a recomputed input is redone, or it would describe the old one
-            if n not in chosen and kind in specs[n].kinds and any(d in chosen for d in specs[n].after):
+        for n in everything:
+            if (n not in chosen and kind in specs[n].kinds and any(d in chosen for d in specs[n].after)
+                    and (n in names or has_result(n))):
                 chosen.add(n)
                 changed = True
     return [n for n in everything if n in chosen]
