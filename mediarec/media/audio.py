@@ -78,8 +78,6 @@ class NoAudioStream(ExtractorError):
 def decode_audio(path: str, rate: int = BASE_RATE, policy: ExcerptPolicy | None = None,
                  duration_hint: float | None = None) -> DecodedAudio:
     """Decode the first audio stream to mono float32 at `rate`, following the excerpt policy."""
-    import av
-
     policy = policy or ExcerptPolicy()
     container = open_input(path)
     try:
@@ -89,17 +87,18 @@ def decode_audio(path: str, rate: int = BASE_RATE, policy: ExcerptPolicy | None 
             stream = container.streams.audio[0]
             duration = _duration(container, stream) or duration_hint or 0.0
             ranges = policy.ranges(duration)
-            resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
             chunks: list[np.ndarray] = []
+            native = 0
             for start, end in ranges:
-                chunks.append(_decode_range(container, stream, resampler, start, end, rate))
+                mono, native = _decode_range(container, stream, start, end)
+                if mono.size:
+                    chunks.append(_resample(mono, native, rate))
             samples = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
             channels = stream.codec_context.channels
     finally:
         container.close()
     if samples.size == 0:
         raise CorruptMedia(path, "the audio stream decodes to nothing")
-    np.nan_to_num(samples, copy=False)
     if not duration:
         duration = samples.size / rate
     return DecodedAudio(path, float(duration), rate, samples, ranges, channels)
@@ -113,28 +112,89 @@ def _duration(container, stream) -> float | None:
     return None
 
 
-def _decode_range(container, stream, resampler, start: float, end: float, rate: int) -> np.ndarray:
-    want = None if end == float("inf") else int((end - start) * rate)
+_SCALE = {"u8": 1 / 128.0, "s16": 1 / 32768.0, "s32": 1 / 2147483648.0, "s64": 1 / 9223372036854775808.0,
+          "flt": 1.0, "dbl": 1.0}
+
+
+_DTYPES = {"u8": np.uint8, "s16": np.int16, "s32": np.int32, "s64": np.int64, "flt": np.float32, "dbl": np.float64}
+
+
+class _FrameCollector:
+    """Gathers decoded frames' samples per channel as zero-copy views of their planes, and makes mono
+    float32 of them in one numpy pass at the end. PyAV's resampler costs twice the decoding, and its
+    to_ndarray stacks every frame: for codecs that deliver ~100 small frames a second (Vorbis), the
+    per-frame work would cost more than decoding."""
+
+    def __init__(self, frame):
+        self.fmt = frame.format.name
+        self.base = self.fmt.rstrip("p")
+        self.dtype = np.dtype(_DTYPES.get(self.base, np.float32))
+        self.planar = frame.format.is_planar
+        self.channels = max(1, len(frame.layout.channels))
+        self.parts: list[list[np.ndarray]] = [[] for _ in range(self.channels if self.planar else 1)]
+        self.samples = 0
+
+    def add(self, frame) -> bool:
+        """Take a frame's samples; False (and nothing taken) if its layout differs from the first's."""
+        n = frame.samples
+        planes = frame.planes
+        if len(planes) != len(self.parts):
+            return False
+        if self.planar:
+            for part, plane in zip(self.parts, planes):
+                part.append(np.frombuffer(plane, dtype=self.dtype, count=n))
+        else:
+            self.parts[0].append(np.frombuffer(planes[0], dtype=self.dtype, count=n * self.channels))
+        self.samples += n
+        return True
+
+    def mono(self) -> np.ndarray:
+        if self.planar:
+            channels = [np.concatenate(p) for p in self.parts]
+        else:
+            data = np.concatenate(self.parts[0]).reshape(-1, self.channels)
+            channels = [data[:, c] for c in range(self.channels)]
+        mono = channels[0].astype(np.float32, copy=True)
+        for other in channels[1:]:
+            mono += other
+        if self.base == "u8":
+            mono -= 128.0 * len(channels)
+        scale = _SCALE.get(self.base, 1.0) / len(channels)
+        if scale != 1.0:
+            mono *= scale
+        if self.base in ("flt", "dbl") and not np.isfinite(mono).all():
+            np.nan_to_num(mono, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
+        return mono
+
+
+def _resample(mono: np.ndarray, native: int, rate: int) -> np.ndarray:
+    if native == rate:
+        return mono
+    import soxr
+
+    return soxr.resample(mono, native, rate, quality="LQ").astype(np.float32, copy=False)
+
+
+def _decode_range(container, stream, start: float, end: float) -> tuple[np.ndarray, int]:
+    """Mono float32 at the stream's own rate for [start, end) seconds, and that rate."""
     if start > 0:
         container.seek(int(start / stream.time_base), stream=stream, backward=True, any_frame=False)
-    out: list[np.ndarray] = []
-    got = 0
-    skip = None  # samples to drop before `start` after a seek lands earlier
+    collector: _FrameCollector | None = None
+    rate = 0
+    want = None
+    skip = 0  # samples before `start` (a seek lands on the packet before it)
     for frame in container.decode(stream):
-        if skip is None:
+        if collector is None:
+            collector = _FrameCollector(frame)
+            rate = frame.sample_rate or stream.codec_context.sample_rate
+            want = None if end == float("inf") else int((end - start) * rate)
             t = float(frame.pts * frame.time_base) if frame.pts is not None else start
             skip = max(0, int((start - t) * rate)) if start > 0 else 0
-        for rf in resampler.resample(frame):
-            data = rf.to_ndarray().reshape(-1)
-            if skip:
-                drop = min(skip, data.size)
-                data, skip = data[drop:], skip - drop
-            out.append(data)
-            got += data.size
-        if want is not None and got >= want:
+        if not collector.add(frame):
+            break  # a mid-stream layout change: keep what we have rather than mix layouts
+        if want is not None and collector.samples >= want + skip:
             break
-    if want is None:
-        for rf in resampler.resample(None):
-            out.append(rf.to_ndarray().reshape(-1))
-    samples = np.concatenate(out).astype(np.float32, copy=False) if out else np.zeros(0, np.float32)
-    return samples[:want] if want is not None else samples
+    if collector is None:
+        return np.zeros(0, np.float32), rate or 1
+    samples = collector.mono()[skip:]
+    return (samples[:want] if want is not None else samples), rate
