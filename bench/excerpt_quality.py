@@ -33,6 +33,8 @@ POLICIES = {
     "whole file": ExcerptPolicy(full_up_to=1e9),
     "6 x 30 s (> 240 s)": ExcerptPolicy(240.0, 6, 30.0),
     "4 x 30 s (> 120 s)": ExcerptPolicy(120.0, 4, 30.0),
+    "6 x 20 s (> 120 s)": ExcerptPolicy(120.0, 6, 20.0),
+    "8 x 15 s (> 120 s)": ExcerptPolicy(120.0, 8, 15.0),
     "3 x 20 s (> 60 s)": ExcerptPolicy(60.0, 3, 20.0),
     "2 x 15 s (> 30 s)": ExcerptPolicy(30.0, 2, 15.0),
 }

@@ -37,11 +37,11 @@ class AnalyzeSettings:
 
 @dataclass
 class AudioSettings:
-    full_up_to: float = 240.0
+    full_up_to: float = 120.0
     """Files up to this many seconds are analysed whole; longer ones by excerpt windows."""
     windows: int = 6
     """Excerpt windows for long files, spread over the duration."""
-    window: float = 30.0
+    window: float = 20.0
     """Seconds per excerpt window."""
     musicnn_patches: int = 8
     """3-second patches the music tagger (audio.musicnn) reads per file, spread over the decoded audio."""

@@ -6,9 +6,10 @@ from 30-second clips. We run the ONNX file it ships with onnxruntime (through `o
 our shared decode, with its exact preprocessing reproduced in `vibenet_mel` (its own code would decode
 the file again, with other libraries): 16 kHz mono, 640-sample Hann frames every 320 samples, 1024-point
 FFT, 128 Slaney mel bands to 8 kHz, power in dB clipped 80 dB below the clip's peak. The network was
-trained on 30-s clips, so the track is cut into 30-s windows (the shared decode's excerpt windows are
-30 s too, so none straddles a seam), at most `MAX_WINDOWS` spread over it are run, one at a time (the
-exported graph has its batch size fixed at 1), and their outputs are averaged.
+trained on 30-s clips, so the track is cut into 30-s windows (or, when the shared decode is an excerpt of a
+long file, into the excerpt's own windows, so that none straddles a seam), at most `MAX_WINDOWS` spread
+over it are run, one at a time (the exported graph has its batch size fixed at 1), and their outputs
+are averaged.
 
 How the two models are combined, and why:
 - vibenet regresses valence and energy (Spotify's measure of intensity and activity, i.e. arousal)
@@ -131,7 +132,7 @@ class MusicEmotion(Extractor):
         y = media.audio(RATE)
         if media.audio().is_silent:
             return silent_result()
-        vib = self.predict(y)
+        vib = self.predict(y, excerpt_spans(media.audio(), RATE))
         tags = media.result("audio.musicnn")
         have_tags = tags is not None and "mtt" in tags.attrs and "msd" in tags.attrs
         arousal_parts = blend(vib["energy"], tags.attrs if have_tags else None, AROUSAL_TAGS, W_MAX["arousal"])
@@ -149,23 +150,42 @@ class MusicEmotion(Extractor):
             attrs["note"] = "vibenet alone: no musicnn tags for this file"
         return FeatureResult(np.array([values[k] for k in VECTOR], np.float32), attrs)
 
-    def predict(self, y16: np.ndarray) -> dict[str, float]:
-        """vibenet's 7 outputs for a 16 kHz signal: the mean over up to MAX_WINDOWS 30-s windows."""
+    def predict(self, y16: np.ndarray, spans: list[tuple[int, int]] | None = None) -> dict[str, float]:
+        """vibenet's 7 outputs for a 16 kHz signal: the mean over up to MAX_WINDOWS windows of at most 30 s
+        (the excerpt's own windows when it is one, so that no window straddles a seam between them)."""
         rows = []
-        for start, end in windows(len(y16)):
+        for start, end in windows(len(y16), spans):
             logits = self.session.run(None, {"x": vibenet_mel(y16[start:end])[np.newaxis]})[0][0]
             rows.append([_activate(label, float(v)) for label, v in zip(LABELS, logits)])
         mean = np.mean(np.asarray(rows), axis=0)
         return {label: float(v) for label, v in zip(LABELS, mean)}
 
 
-def windows(n: int) -> list[tuple[int, int]]:
-    """(start, end) sample ranges of the 30-s windows run: the whole signal when shorter than one."""
-    if n <= WINDOW:
+def excerpt_spans(decoded, rate: int) -> list[tuple[int, int]] | None:
+    """Sample spans, at `rate`, of the excerpt windows the shared decode joined (None: decoded whole)."""
+    if len(decoded.ranges) <= 1:
+        return None
+    total = int(round(decoded.seconds * rate))
+    spans, pos = [], 0
+    for start, end in decoded.ranges:
+        n = int(round((end - start) * rate))
+        if min(pos + n, total) - pos > 0:
+            spans.append((pos, min(pos + n, total)))
+        pos += n
+    return spans or None
+
+
+def windows(n: int, spans: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+    """(start, end) sample ranges of the windows run: the whole signal when shorter than one window,
+    else 30-s windows, or the excerpt's own spans (cut to 30 s) when the signal is an excerpt."""
+    if spans:
+        spans = [(s, min(e, s + WINDOW)) for s, e in spans]
+    elif n <= WINDOW:
         return [(0, n)]
-    spans = [(s, s + WINDOW) for s in range(0, n - WINDOW + 1, WINDOW)]
-    if n - spans[-1][1] >= MIN_TAIL:
-        spans.append((n - WINDOW, n))
+    else:
+        spans = [(s, s + WINDOW) for s in range(0, n - WINDOW + 1, WINDOW)]
+        if n - spans[-1][1] >= MIN_TAIL:
+            spans.append((n - WINDOW, n))
     if len(spans) > MAX_WINDOWS:
         picks = np.unique(np.round(np.linspace(0, len(spans) - 1, MAX_WINDOWS)).astype(int))
         spans = [spans[i] for i in picks]
