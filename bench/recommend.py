@@ -12,6 +12,9 @@ Section `index`, per library size and space:
   - fused: more-like-this over all four spaces (MoreLikeThis.similar_items) at sizes up to --fused-max.
 Targets: more-like-this p50 <= 2 ms at 100k items with recall@10 >= 0.98.
 
+Section `upnext` (sizes up to --upnext-max): refill latency p50/p95 after each event with a synthetic
+history (see section_upnext), against the same model scoring the whole catalogue. Target: <= 30 ms at 100k.
+
 Vectors come from tests/vector_factory.py (clustered, embedding-like; see there) and are written to
 memory-mapped .npy files, so a million 1280-d rows never sit in RAM. Sections are functions in SECTIONS;
 a new one takes (args, work) and prints its own table."""
@@ -170,7 +173,103 @@ def section_index(args, work: Path) -> None:
         shutil.rmtree(work / "index", ignore_errors=True)
 
 
-SECTIONS = {"index": section_index}
+def synthetic_history(lib: Library, labels: np.ndarray, ids: np.ndarray, n_events: int, now: float) -> None:
+    """`n_events` over the last 30 days in sessions of ~20: each session plays items of one or two clusters
+    (finished) and now and then an item of another (skipped after 10 s)."""
+    from mediarec.recommend import events  # noqa: PLC0415
+
+    rng = np.random.default_rng(5)
+    by_cluster = {c: ids[labels == c] for c in np.unique(labels)}
+    clusters = list(by_cluster)
+    sessions = -(-n_events // 20)
+    done = 0
+    for k in range(sessions):
+        ts = now - 30 * 86400.0 * (1 - k / sessions)
+        liked = rng.choice(clusters, size=2, replace=False)
+        for _ in range(min(20, n_events - done)):
+            finished = rng.random() > 0.2
+            c = rng.choice(liked) if finished else rng.choice(clusters)
+            mid = int(rng.choice(by_cluster[c]))
+            events.record(lib, mid, "stop", position=200.0 if finished else 10.0, duration=240.0, ts=ts)
+            ts += 201.0 if finished else 11.0
+            done += 1
+
+
+def section_upnext(args, work: Path) -> None:
+    """Up-next refill: one event recorded, then what the player does to refill its list (UpNext.refill:
+    catch_up = one SGD step, the taste and session moved on; recommend = candidates from the indexes,
+    features, scores, MMR, reasons). The player's recommender saves its state at most every 30 s; the
+    save is timed on its own, and `mediarec upnext` (cold: indexes and state loaded, one list, saved) too.
+    Baseline in the same run: the same model scoring every item of the catalogue (no candidates)."""
+    from mediarec.recommend import events  # noqa: PLC0415
+    from mediarec.recommend.features import feature_matrix  # noqa: PLC0415
+    from mediarec.recommend.upnext import UpNext, upnext  # noqa: PLC0415
+
+    print(f"\nupnext: refill after each event, n=10 with reasons; {args.history} past events; 90% songs, 10% videos;\n"
+          "spaces audio 256-d, text 384-d, mood 10-d for every item, visual 1280-d for the videos (real dims);\n"
+          "latency in ms; refill = catch_up + recommend; save = the state to kv; cold = `mediarec upnext` in-process;\n"
+          "baseline = the same model scoring the whole catalogue; speed-up = baseline p50 / refill p50")
+    print(f"{'items':>8} {'refill p50':>10} {'p95':>6} {'catch_up':>8} {'recommend':>9} {'save':>6} {'cold':>7} "
+          f"{'baseline':>8} {'speed-up':>8} {'searches':>8}")
+    for n in args.sizes:
+        if n > args.upnext_max:
+            print(f"{n:>8}  skipped (--upnext-max {args.upnext_max})")
+            continue
+        index_dir = work / f"upnext-index-{n}"
+        with Library(work / f"upnext-{n}.db") as lib:
+            n_video = n // 10
+            ids = np.array(add_media(lib, n - n_video, kind="audio") + add_media(lib, n_video, kind="video"))
+            labels = None
+            for space in ("audio", "text", "mood", "visual"):
+                rows = ids if space != "visual" else ids[-n_video:]
+                vectors, lab = clustered(len(rows), SPACE_DIMS[space], seed=list(SPACES).index(space),
+                                         intrinsic=min(48, SPACE_DIMS[space] - 2))
+                labels = lab if space == "audio" else labels
+                write_build(lib, index_dir, SPACES[space], rows.astype(np.int64), vectors,
+                            opts=BuildOptions(n_jobs=-1, fresh_margin=0.0, n_trees=args.trees))
+                del vectors
+            now = time.time() - 3600.0
+            synthetic_history(lib, labels[: n - n_video], ids[: n - n_video], args.history, now)
+            rec = UpNext(lib, index_dir, save_every=30.0)
+            rec.refill(10, now=now)  # first touch: page the indexes in, read the catalogue
+            t = {k: [] for k in ("refill", "catch_up", "recommend", "save", "cold", "baseline")}
+            ts = now
+            for i in range(args.refills):
+                top = int(rec.recommend(10, now=ts, explain=False).ids[0])
+                ts += 30.0
+                events.record(lib, top, "stop", position=200.0 if i % 3 else 10.0, duration=240.0, ts=ts)
+                t0 = time.perf_counter()
+                rec.catch_up()
+                t1 = time.perf_counter()
+                rec.recommend(10, now=ts, refresh=False)
+                t2 = time.perf_counter()
+                t["refill"].append(t2 - t0)
+                t["catch_up"].append(t1 - t0)
+                t["recommend"].append(t2 - t1)
+                if i < args.baseline_refills:
+                    t3 = time.perf_counter()
+                    rec.save()
+                    t["save"].append(time.perf_counter() - t3)
+                    t3 = time.perf_counter()
+                    ctx = rec.context(ts)
+                    everything = rec.catalogue.ids(("audio", "video"))
+                    scores = rec.scorer.logits(feature_matrix(ctx, rec.vectors, rec.taste, everything))
+                    everything[np.argsort(-scores)[:10]]
+                    t["baseline"].append(time.perf_counter() - t3)
+                if i < args.cold_refills:
+                    t3 = time.perf_counter()
+                    upnext(lib, index_dir, 10, now=ts)
+                    t["cold"].append(time.perf_counter() - t3)
+            searches = rec.neighbours.searches
+            rec.close()
+            p50, p95 = percentiles(t["refill"])
+            m = {k: percentiles(v)[0] for k, v in t.items()}
+            print(f"{n:>8} {p50:>10.1f} {p95:>6.1f} {m['catch_up']:>8.1f} {m['recommend']:>9.1f} {m['save']:>6.1f} "
+                  f"{m['cold']:>7.1f} {m['baseline']:>8.1f} {m['baseline'] / p50:>7.1f}x {searches:>8}", flush=True)
+        shutil.rmtree(index_dir, ignore_errors=True)
+
+
+SECTIONS = {"index": section_index, "upnext": section_upnext}
 
 
 def main() -> int:
@@ -184,6 +283,11 @@ def main() -> int:
     ap.add_argument("--default-max", type=parse_size, default=100_000, help="largest size to also run plain Annoy")
     ap.add_argument("--fused-max", type=parse_size, default=100_000, help="largest size for the fused measurement")
     ap.add_argument("--max-dim-at-1m", type=int, default=400, help="skip spaces wider than this at 1M items")
+    ap.add_argument("--history", type=int, default=2000, help="up next: past events (default 2000)")
+    ap.add_argument("--refills", type=int, default=100, help="up next: refills measured (default 100)")
+    ap.add_argument("--baseline-refills", type=int, default=10, help="up next: baseline measurements (default 10)")
+    ap.add_argument("--cold-refills", type=int, default=10, help="up next: cold CLI measurements (default 10)")
+    ap.add_argument("--upnext-max", type=parse_size, default=100_000, help="largest size for up next")
     ap.add_argument("--dir", type=Path, help="work directory (default: a temp dir)")
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()

@@ -171,7 +171,7 @@ def test_bad_playlist_files_are_one_line_errors(capsys, tmp_path):
 def test_a_recommender_that_has_not_landed_is_a_one_line_message(capsys, tmp_path, monkeypatch):
     monkeypatch.setitem(export_cmds.SOURCES, "upnext", export_cmds.Source(
         "upnext", export_cmds._recommended("upnext", "mediarec.recommend.not_written_yet:upnext",
-                                           lambda fn, lib, a: fn(lib)), lambda a: {}))
+                                           lambda fn, ctx, a: fn(ctx.lib)), lambda a: {}))
     code, out, err = run(capsys, "export", tmp_path / "x.m3u8", "--upnext")
     assert code == 1 and err.count("\n") == 1
     assert "export --upnext is not available yet (mediarec.recommend.not_written_yet.upnext does not exist)" in err
@@ -179,16 +179,24 @@ def test_a_recommender_that_has_not_landed_is_a_one_line_message(capsys, tmp_pat
 
 
 def test_recommender_sources_are_looked_up_by_name_when_run(capsys, tmp_path, library, monkeypatch):
-    """A stand-in for the similar module (being written elsewhere) that answers like implicit:
-    (ids, scores). The export resolves ITEM, calls it by name, writes and saves its picks."""
+    """A stand-in for the similar module that answers like implicit: (ids, scores). The export resolves
+    ITEM, finds MoreLikeThis by name when it runs, calls it, writes and saves its picks."""
     calls = []
 
-    def similar_items(lib, media_id, n=10):
-        calls.append((media_id, n))
-        ids = [r["id"] for r in lib.media.list() if r["id"] != media_id]
-        return ids[:n], [1.0 - i / 10 for i in range(len(ids[:n]))]
+    class MoreLikeThis:
+        def __init__(self, lib, index_dir):
+            self.lib = lib
+            calls.append(("open", Path(index_dir).name))
+
+        def similar_items(self, media_id, n=10):
+            calls.append((media_id, n))
+            ids = [r["id"] for r in self.lib.media.list() if r["id"] != media_id]
+            return ids[:n], [1.0 - i / 10 for i in range(len(ids[:n]))]
+
+        def close(self):
+            calls.append("close")
     fake = types.ModuleType("mediarec.recommend.similar")
-    fake.similar_items = similar_items
+    fake.MoreLikeThis = MoreLikeThis
     monkeypatch.setitem(sys.modules, "mediarec.recommend.similar", fake)
     code, out, err = run(capsys, "export", tmp_path / "like.pls", "--similar", library["song2.flac"], "-n", "2",
                          "--save", "like #1", "--json")
@@ -196,8 +204,35 @@ def test_recommender_sources_are_looked_up_by_name_when_run(capsys, tmp_path, li
     doc = json.loads(out)
     with Library(Path(os.environ["MEDIAREC_DATA_DIR"]) / "library.db") as lib:
         seed = lib.media.by_path(library["song2.flac"])["id"]
-    assert calls == [(seed, 2)]
+    assert calls == [("open", "index"), (seed, 2), "close"]
     assert doc["entries"] == 2 and doc["params"] == {"item": library["song2.flac"]}
     assert library["song2.flac"] not in [e.path for e in read_playlist(tmp_path / "like.pls")]
     code, out, _ = run(capsys, "playlist", "like #1", "--json")
     assert json.loads(out)["source"] == "similar" and len(json.loads(out)["items"]) == 2
+
+
+def test_export_from_the_real_recommenders(capsys, tmp_path, library, app_dirs):
+    """--similar, --upnext and --path through the real recommenders, on features stored in the real tables."""
+    import numpy as np
+
+    from vector_factory import REAL_DIMS, put_features
+
+    order = ["song1.wav", "song2.flac", "song3.ogg", "song5.mp3", "song6.m4a"]
+    rng = np.random.default_rng(0)
+    start, end = rng.standard_normal((2, REAL_DIMS["audio.musicnn"]))
+    with Library(app_dirs["data"] / "library.db") as lib:
+        ids = [lib.media.by_path(library[t])["id"] for t in order]
+        # Five songs on a line from one sound to another: song1 ... song6.
+        put_features(lib, ids, "audio.musicnn", np.stack([(1 - t) * start + t * end for t in np.linspace(0, 1, 5)]))
+        put_features(lib, ids, "audio.dsp", np.tile(rng.standard_normal(REAL_DIMS["audio.dsp"]), (5, 1)))
+    code, out, err = run(capsys, "export", tmp_path / "like.m3u8", "--similar", library["song1.wav"], "-n", "2",
+                         "--json")
+    assert code == 0, err
+    assert [it["path"] for it in json.loads(out)["items"]] == [library["song2.flac"], library["song3.ogg"]]
+    code, out, err = run(capsys, "export", tmp_path / "next.xspf", "--upnext", "--json")
+    assert code == 0, err
+    assert sorted(it["path"] for it in json.loads(out)["items"]) == sorted(library[t] for t in order)
+    code, out, err = run(capsys, "export", tmp_path / "trip.pls", "--path", library["song1.wav"],
+                         library["song6.m4a"], "-n", "5", "--json")
+    assert code == 0, err
+    assert [it["path"] for it in json.loads(out)["items"]] == [library[t] for t in order]

@@ -39,11 +39,12 @@ class Source:
 
 def _recommended(flag: str, target: str, call: Callable[..., Any]) -> Loader:
     """A loader for a recommender function named 'module:function', looked up when the command runs:
-    a source whose module has not landed yet is a one-line message, not an import error at start-up.
-    `call(fn, lib, args)` adapts our arguments to the function's."""
+    a source whose module cannot be loaded is a one-line message, not an import error at start-up.
+    `call(fn, ctx, args)` adapts our arguments to the function's (the recommenders need the library and
+    its index folder, both in the context)."""
     def load(ctx: Context, args: argparse.Namespace) -> list[Pick]:
         fn = _lookup(target, flag)
-        return _picks(call(fn, ctx.lib, args), ctx.lib)
+        return _picks(call(fn, ctx, args), ctx.lib)
     return load
 
 
@@ -122,22 +123,36 @@ def _saved_playlist(ctx: Context, args: argparse.Namespace) -> list[Pick]:
     return picks
 
 
+def _similar(more_like_this: Callable[..., Any], ctx: Context, args: argparse.Namespace) -> Any:
+    """More like ITEM through the app's MoreLikeThis (its indexes are opened for this one list)."""
+    mlt = _invoke(more_like_this, ctx.lib, ctx.paths.index_dir)
+    try:
+        return _invoke(mlt.similar_items, _media_id(ctx.lib, args.similar), n=args.n or DEFAULT_N)
+    finally:
+        mlt.close()
+
+
+def _upnext(fn: Callable[..., Any], ctx: Context, args: argparse.Namespace) -> Any:
+    found = _invoke(fn, ctx.lib, ctx.paths.index_dir, n=args.n or DEFAULT_N, settings=ctx.settings.recommend,
+                    explain=False)
+    return found.ids, found.scores
+
+
+def _journey(fn: Callable[..., Any], ctx: Context, args: argparse.Namespace) -> Any:
+    lib = ctx.lib
+    found = _invoke(fn, lib, ctx.paths.index_dir, _media_id(lib, args.path[0]), _media_id(lib, args.path[1]),
+                    n=args.n or DEFAULT_N)
+    return found.ids, found.scores
+
+
 SOURCES: dict[str, Source] = {
     "similar": Source(
-        "similar",
-        _recommended("similar", "mediarec.recommend.similar:similar_items",
-                     lambda fn, lib, a: _invoke(fn, lib, _media_id(lib, a.similar), n=a.n or DEFAULT_N)),
+        "similar", _recommended("similar", "mediarec.recommend.similar:MoreLikeThis", _similar),
         lambda a: {"item": a.similar}),
     "upnext": Source(
-        "upnext",
-        _recommended("upnext", "mediarec.recommend.upnext:upnext",
-                     lambda fn, lib, a: _invoke(fn, lib, n=a.n or DEFAULT_N)),
-        lambda a: {}),
+        "upnext", _recommended("upnext", "mediarec.recommend.upnext:upnext", _upnext), lambda a: {}),
     "path": Source(
-        "path",
-        _recommended("path", "mediarec.recommend.journey:path",
-                     lambda fn, lib, a: _invoke(fn, lib, _media_id(lib, a.path[0]), _media_id(lib, a.path[1]),
-                                                n=a.n or DEFAULT_N)),
+        "path", _recommended("path", "mediarec.recommend.journey:path", _journey),
         lambda a: {"from": a.path[0], "to": a.path[1]}),
     "playlist": Source("playlist", _saved_playlist, lambda a: {"playlist": a.playlist}),
 }

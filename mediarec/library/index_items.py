@@ -95,7 +95,9 @@ class IndexStore:
             """SELECT DISTINCT f.media_id FROM features f
                WHERE f.extractor IN (SELECT value FROM json_each(?)) AND f.created_at > ?
                UNION
-               SELECT m.id FROM media m WHERE m.updated_at > ? AND m.status = 'ok'""", (names, since, since))}
+               SELECT m.id FROM media m WHERE m.updated_at > ? AND +m.status = 'ok'""", (names, since, since))}
+        # `+m.status`: without it SQLite picks media_status_kind and scans every ok item (~30 ms at 100k
+        # items, after every write); media_updated finds the few changed rows at once.
         gone = {r[0] for r in self.lib.conn.execute(
             "SELECT id FROM media WHERE updated_at > ? AND status != 'ok'", (since,))}
         return fresh, gone - fresh

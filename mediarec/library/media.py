@@ -60,6 +60,14 @@ class MediaStore:
         row = self.lib.conn.execute("SELECT * FROM media WHERE id = ?", (media_id,)).fetchone()
         return row_to_item(row) if row else None
 
+    def get_many(self, media_ids: Iterable[int], columns: Iterable[str] | None = None) -> dict[int, dict[str, Any]]:
+        """The rows of the given ids that exist, by id, in one query (a list's worth of items); `columns`
+        (of PUBLIC_FIELDS) reads only those."""
+        ids = json.dumps([int(i) for i in media_ids])
+        cols = "*" if columns is None else ", ".join(dict.fromkeys(["id", *(c for c in columns if c in PUBLIC_FIELDS)]))
+        rows = self.lib.conn.execute(f"SELECT {cols} FROM media WHERE id IN (SELECT value FROM json_each(?))", (ids,))
+        return {r["id"]: row_to_item(r) for r in rows}
+
     def by_path(self, path: str) -> dict[str, Any] | None:
         row = self.lib.conn.execute("SELECT * FROM media WHERE path = ?", (path,)).fetchone()
         return row_to_item(row) if row else None

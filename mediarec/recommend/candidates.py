@@ -1,9 +1,12 @@
 """Where up-next candidates come from: the session's and the long-term taste's neighbours in each space,
 the items the user finishes next to this session's, a small exploration pool, and a varied cold start.
 
-- `session`, `profile`: the nearest items to the session's direction, to each of its last finished
-  items and to the long-term profile, in every space the wanted kinds can have (SpaceIndex: Annoy
-  re-ranked exactly, plus what is newer).
+- `session`, `profile`: the nearest items to each of the session's last finished items (in the content
+  spaces, how it sounds and looks; in the others only for an item that has neither) and to the long-term
+  profile in every space the wanted kinds can have (SpaceIndex: Annoy re-ranked exactly, plus what is
+  newer; the lists are kept between lists, see neighbours.py). The session's direction itself is not
+  searched (it weighs in through the scorer's features): at 100k items each search costs ~5 ms, and the
+  mean of a session that mixes two styles lies between them, where neither style's items are nearest.
 - `cooc`: partners of the session's finished items in the user's own sequences.
 - exploration: unplayed items drawn at random from the whole library, outside the neighbourhoods
   above (so mostly other clusters); up next gives them a small share of the slots.
@@ -19,12 +22,14 @@ from typing import TYPE_CHECKING, Iterable
 import numpy as np
 
 from .features import Context
+from .neighbours import NeighbourCache
 from .vectors import SpaceVectors
 
 if TYPE_CHECKING:
     from ..library import Library
 
-ITEM_QUERIES = 3  # the last finished items searched around one by one
+ITEM_QUERIES = 3  # the last finished items searched around one by one ...
+ITEM_SPACES = ("audio", "visual")  # ... in the content spaces
 EXPLORE_SAMPLE = 48  # unplayed items drawn per list; the model picks the best of them for the exploring slots
 VARIED_SAMPLE = 1500  # items a cold start spreads over
 CATALOGUE_TTL_S = 30.0
@@ -54,26 +59,38 @@ class Candidates:
     explore: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # the exploration pool
 
 
-def gather(vectors: SpaceVectors, ctx: Context, spaces: list[str], kinds: tuple[str, ...], exclude: set[int],
-           played: set[int] | dict, catalogue: np.ndarray, k: int, n: int, rng: np.random.Generator,
-           weights: dict[str, float]) -> Candidates:
+def gather(vectors: SpaceVectors, neighbours: NeighbourCache, ctx: Context, spaces: list[str],
+           kinds: tuple[str, ...], exclude: set[int], played, catalogue: np.ndarray, k: int, n: int,
+           rng: np.random.Generator, weights: dict[str, float], events: int) -> Candidates:
     origin: dict[int, str] = {}
+    allowed = _members(catalogue)
+    drop = np.fromiter(exclude, dtype=np.int64, count=len(exclude))
+
+    def take(ids: np.ndarray, group: str, limit: int) -> None:
+        ids = ids[allowed(ids) & ~np.isin(ids, drop)][:limit]
+        for mid in ids.tolist():
+            origin.setdefault(mid, group)
+
     recent = list(dict.fromkeys(reversed(ctx.finished)))[:ITEM_QUERIES]
+    neighbours.check()
+    # Around each of the last finished items, in the content spaces; one that has neither, in the others.
+    content = [s for s in spaces if s in ITEM_SPACES]
+    for mid in recent:
+        found = False
+        for s in content:
+            ids = neighbours.of_item(s, mid, k)
+            found = found or len(ids) > 0
+            take(ids, "session", k)
+        if not found:
+            for s in spaces:
+                if s not in ITEM_SPACES:
+                    take(neighbours.of_item(s, mid, k), "session", k)
     for s in spaces:
-        # Around each of the last finished items too: a session that mixes two styles has its mean
-        # direction between them, where neither style's items are nearest.
-        queries = [(ctx.directions.get(g, {}).get(s), k, g) for g in ("session", "profile")]
-        queries += [(vectors.one(s, mid), k // 2, "session") for mid in recent]
-        for direction, kk, group in queries:
-            if direction is None:
-                continue
-            ids, _ = vectors.search(s, direction, kk, exclude=exclude, kinds=kinds)
-            for mid in ids.tolist():
-                origin.setdefault(mid, group)
-    allowed = _member(catalogue)
-    for mid, _ in sorted(ctx.cooc.items(), key=lambda kv: -kv[1])[:k]:
-        if mid not in exclude and allowed(mid):
-            origin.setdefault(mid, "cooc")
+        direction = ctx.directions.get("profile", {}).get(s)
+        if direction is not None:
+            take(neighbours.of_profile(s, direction, k, events), "profile", k)
+    partners = sorted(ctx.cooc.items(), key=lambda kv: -kv[1])[:2 * k]
+    take(np.array([m for m, _ in partners], dtype=np.int64), "cooc", k)
     if not ctx.has_taste and len(catalogue):
         for mid in varied(vectors, catalogue, weights, 3 * n, rng, exclude).tolist():
             origin.setdefault(mid, "varied")
@@ -82,10 +99,13 @@ def gather(vectors: SpaceVectors, ctx: Context, spaces: list[str], kinds: tuple[
     return Candidates(ids, origin, explore)
 
 
-def _member(sorted_ids: np.ndarray):
-    def test(mid: int) -> bool:
-        pos = int(np.searchsorted(sorted_ids, mid))
-        return pos < len(sorted_ids) and int(sorted_ids[pos]) == mid
+def _members(sorted_ids: np.ndarray):
+    """A test: which of some ids are in `sorted_ids` (the catalogue of the wanted kinds)."""
+    def test(ids: np.ndarray) -> np.ndarray:
+        if len(sorted_ids) == 0 or len(ids) == 0:
+            return np.zeros(len(ids), dtype=bool)
+        pos = np.minimum(np.searchsorted(sorted_ids, ids), len(sorted_ids) - 1)
+        return sorted_ids[pos] == ids
     return test
 
 

@@ -27,6 +27,11 @@ ANCHORS = 5  # the session's last finished items a pick is compared with
 FAVOURITES = 20
 FAST_BPM, SLOW_BPM = 125.0, 95.0
 FAR_FROM_SKIPS = 0.3  # the pick's cosine to the skipped direction below which it "steers away"
+ALIKE = 0.3  # fused cosine to a finished item from which "because you finished X" is said
+FITS = 0.4  # cosine to the long-term profile (in some space) from which "fits your long-term taste" is
+LONG_SHOT = 0.15  # a pick the scorer gives less than this chance of a finish says so
+CARRIES = 0.1  # a feature group's share of the logit from which it is worth a phrase
+ALWAYS, STEERED = 99.0, 0.2  # strengths of the phrases that do not come from the scorer's contributions
 GROUP_COLUMNS = {g: [COLUMN[f"{g}_{s}"] for s in SPACES] for g in ("session", "profile", "skipped")}
 
 
@@ -39,13 +44,21 @@ class Explainer:
     """Reasons for the picks of one list (the facts of the items it mentions are read once)."""
 
     def __init__(self, lib: "Library", vectors: SpaceVectors, weights: dict[str, float], ctx: Context,
-                 taste: Taste, cooc: CoOccurrence):
+                 taste: Taste, cooc: CoOccurrence, picks: list[int]):
         self.lib, self.vectors, self.weights, self.ctx, self.taste, self.cooc = lib, vectors, weights, ctx, taste, cooc
         self.facts = FactsCache(lib)
         self.anchors = ctx.finished[-ANCHORS:]
         fav_ids, fav_w = taste.strongest(ctx.now, limit=FAVOURITES)
         self.favourites = [int(i) for i in fav_ids[np.argsort(-fav_w)]] if len(fav_ids) else []
         self._skip_trait = _skip_trait(self.facts, ctx)
+        # Every vector the reasons compare, read once per list: picks, anchors, favourites.
+        everyone = list(dict.fromkeys([*picks, *self.anchors, *self.favourites]))
+        self._pos = {m: i for i, m in enumerate(everyone)}
+        used = {sp: w for sp, w in weights.items() if w > 0 and vectors.dim(sp) > 0}
+        self._rows = {sp: vectors.get(sp, everyone) for sp in used}
+        total = sum(used.values()) or 1.0
+        self._fused = (np.hstack([self._rows[sp][0] * np.float32(np.sqrt(w / total)) for sp, w in used.items()])
+                       if used else np.zeros((len(everyone), 0), np.float32))
 
     def _title(self, media_id: int) -> str:
         f = self.facts.get(media_id)
@@ -55,20 +68,13 @@ class Explainer:
 
     def _nearest(self, pick: int, among: list[int]) -> tuple[int | None, float, dict[str, float]]:
         """The item of `among` most like `pick` in the fused space, that similarity, and the per-space cosines."""
-        if not among:
+        if not among or self._fused.shape[1] == 0 or pick not in self._pos:
             return None, 0.0, {}
-        fused = self.vectors.fused([pick, *among], self.weights)
-        if fused.shape[1] == 0:
-            return None, 0.0, {}
-        sims = fused[1:] @ fused[0]
+        p, rows = self._pos[pick], [self._pos[m] for m in among]
+        sims = self._fused[rows] @ self._fused[p]
         best = int(np.argmax(sims))
-        anchor = among[best]
-        per_space = {}
-        for s, w in self.weights.items():
-            if w > 0:
-                rows, has = self.vectors.get(s, [pick, anchor])
-                if has.all():
-                    per_space[s] = float(rows[0] @ rows[1])
+        anchor, a = among[best], rows[best]
+        per_space = {sp: float(vecs[p] @ vecs[a]) for sp, (vecs, has) in self._rows.items() if has[p] and has[a]}
         return anchor, float(sims[best]), per_space
 
     def _shared(self, anchor: int, pick: int, per_space: dict[str, float], limit: int) -> list[str]:
@@ -76,49 +82,82 @@ class Explainer:
         return reasons(a, b, per_space, limit) if a and b else []
 
     def explain(self, pick: int, x: np.ndarray, contributions: np.ndarray, origin: str, explored: bool,
-                limit: int = 3) -> list[str]:
+                probability: float = 1.0, limit: int = 3) -> list[str]:
+        """Up to `limit` phrases for `pick`, given its features `x` and their `contributions` to its logit."""
+        long_shot = probability < LONG_SHOT and not explored and origin != "varied"
         found: list[tuple[float, list[str]]] = []
         if explored:
-            profile_cos = max((x[COLUMN[f"profile_{s}"]] for s in SPACES), default=0.0)
-            away = self.ctx.has_taste and profile_cos < 0.2
-            found.append((99.0, ["exploring: " + ("unlike what you usually play" if away else "not played yet")]))
+            away = self.ctx.has_taste and self._profile_cos(x) < 0.2
+            found.append((ALWAYS, ["exploring: " + ("unlike what you usually play" if away else "not played yet")]))
         if origin == "varied":
-            found.append((98.0, ["a varied start: a different corner of your library"]))
-        session = float(contributions[GROUP_COLUMNS["session"]].sum())
-        if session > 0.1 and self.anchors:
-            anchor, _, per_space = self._nearest(pick, self.anchors)
-            if anchor is not None:
-                found.append((session, [f"because you finished {self._title(anchor)}",
-                                        *self._shared(anchor, pick, per_space, 1)]))
-        cooc = float(contributions[COLUMN["cooc"]])
-        if cooc > 0.1:
-            partner = max(self.anchors, key=lambda a: self.cooc.counts.get(a, {}).get(pick, 0.0), default=None)
-            if partner is not None and self.cooc.counts.get(partner, {}).get(pick):
-                found.append((cooc, [f"you often play it with {self._title(partner)}"]))
-        profile = float(contributions[GROUP_COLUMNS["profile"]].sum())
-        if profile > 0.1:
-            anchor, sim, per_space = self._nearest(pick, [f for f in self.favourites if f != pick])
-            if anchor in self.anchors:
-                pass  # already named as what was just finished
-            elif anchor is not None and sim >= 0.5:
-                found.append((profile, [f"like {self._title(anchor)}, one of your favourites",
-                                        *self._shared(anchor, pick, per_space, 1)]))
-            else:
-                found.append((profile, ["fits your long-term taste"]))
-        rec = self.taste.items.get(pick)
-        if rec is not None and rec.plays and float(contributions[COLUMN["record"]]) > 0.1:
-            times = "once" if rec.plays == 1 else f"{rec.plays} times"
-            found.append((float(contributions[COLUMN["record"]]), [f"you finished it {times} before"]))
-        skipped_cos = max((x[c] for c in GROUP_COLUMNS["skipped"]), default=0.0)
-        if self.ctx.skipped and skipped_cos < FAR_FROM_SKIPS:
-            trait = self._skip_trait(self.facts.get(pick)) if self._skip_trait else None
-            found.append((0.2, [trait or "away from what you just skipped"]))
-        if not found and rec is None:
+            found.append((ALWAYS, ["a varied start: a different corner of your library" if self._fused.shape[1]
+                                   else "at random: nothing is analysed yet ('mediarec analyze')"]))
+        if long_shot:
+            found.append((ALWAYS, ["a long shot: little that you have not heard lately is closer"]))
+        else:  # no praise for a long shot
+            for rule in (self._finished, self._together, self._favourite, self._record):
+                said = rule(pick, x, contributions)
+                if said:
+                    found.append(said)
+        said = self._steered(pick, x)
+        if said:
+            found.append(said)
+        if not found and pick not in self.taste.items:
             found.append((0.0, ["new to you"]))
         out: list[str] = []
         for _, phrases in sorted(found, key=lambda f: -f[0]):
             out.extend(p for p in phrases if p not in out)
         return out[:limit]
+
+    def _profile_cos(self, x: np.ndarray) -> float:
+        """The pick's weighted cosine to the long-term profile over the list's spaces."""
+        total = sum(self.weights.values()) or 1.0
+        return sum(w * float(x[COLUMN[f"profile_{sp}"]]) for sp, w in self.weights.items()) / total
+
+    def _finished(self, pick, x, contributions) -> tuple[float, list[str]] | None:
+        """"because you finished X" (and what they share), X the most alike of the last finished items."""
+        strength = float(contributions[GROUP_COLUMNS["session"]].sum())
+        if strength <= CARRIES or not self.anchors:
+            return None
+        anchor, sim, per_space = self._nearest(pick, self.anchors)
+        if anchor is None or sim < ALIKE:
+            return None
+        return strength, [f"because you finished {self._title(anchor)}", *self._shared(anchor, pick, per_space, 1)]
+
+    def _together(self, pick, x, contributions) -> tuple[float, list[str]] | None:
+        strength = float(contributions[COLUMN["cooc"]])
+        if strength <= CARRIES:
+            return None
+        partner = max(self.anchors, key=lambda a: self.cooc.count(a, pick), default=None)
+        if partner is None or not self.cooc.count(partner, pick):
+            return None
+        return strength, [f"you often play it with {self._title(partner)}"]
+
+    def _favourite(self, pick, x, contributions) -> tuple[float, list[str]] | None:
+        strength = float(contributions[GROUP_COLUMNS["profile"]].sum())
+        if strength <= CARRIES:
+            return None
+        anchor, sim, per_space = self._nearest(pick, [f for f in self.favourites if f != pick])
+        if anchor in self.anchors:
+            return None  # already named as what was just finished
+        if anchor is not None and sim >= 0.5:
+            return strength, [f"like {self._title(anchor)}, one of your favourites",
+                              *self._shared(anchor, pick, per_space, 1)]
+        return (strength, ["fits your long-term taste"]) if self._profile_cos(x) >= FITS else None
+
+    def _record(self, pick, x, contributions) -> tuple[float, list[str]] | None:
+        rec = self.taste.items.get(pick)
+        strength = float(contributions[COLUMN["record"]])
+        if rec is None or not rec.plays or strength <= CARRIES:
+            return None
+        return strength, [f"you finished it {'once' if rec.plays == 1 else f'{rec.plays} times'} before"]
+
+    def _steered(self, pick, x) -> tuple[float, list[str]] | None:
+        """Said of a pick far from what this session skipped: the skipped trait, if there is one."""
+        if not self.ctx.skipped or max((x[c] for c in GROUP_COLUMNS["skipped"]), default=0.0) >= FAR_FROM_SKIPS:
+            return None
+        trait = self._skip_trait(self.facts.get(pick)) if self._skip_trait else None
+        return STEERED, [trait or "away from what you just skipped"]
 
 
 def _skip_trait(facts: FactsCache, ctx: Context):

@@ -8,7 +8,6 @@ often it is finished next to this session's items (log1p of the co-occurrence), 
 played (novelty), and a bias."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,7 +16,7 @@ from ..index.spaces import SPACES
 from .cooccur import CoOccurrence
 from .session import Entry, Session
 from .taste import Taste
-from .vectors import SpaceVectors
+from .vectors import SpaceVectors, unit
 
 GROUPS = ("session", "profile", "skipped", "avoid")
 ITEM_FEATURES = ("record", "recent", "cooc", "novelty", "bias")
@@ -50,12 +49,28 @@ class Context:
 
 def build_context(vectors: SpaceVectors, spaces: list[str], taste: Taste, session: Session, cooc: CoOccurrence,
                   now: float, session_half_life: float) -> Context:
+    """The four directions of every space: each the unit-length weighted mean of some items' vectors (the
+    session's finished and skipped ones, the items liked and skipped most over time); one read per space."""
     entries = session.active(now)
-    pos, neg = session.directions(vectors, spaces, entries, session_half_life)
-    directions = {"session": pos, "skipped": neg, "profile": taste.profile(vectors, spaces, now),
-                  "avoid": taste.profile(vectors, spaces, now, negative=True)}
-    weights = session.weights(entries, session_half_life) if entries else []
-    anchors = {e.media_id: float(w) for e, w in zip(entries, weights) if e.sign > 0}
+    s_ids, s_w = session.weighted(entries, session_half_life) if entries else (np.zeros(0, np.int64),
+                                                                                np.zeros(0, np.float32))
+    p_ids, p_w = taste.strongest(now)
+    a_ids, a_w = taste.strongest(now, negative=True)
+    parts = {"session": (0, np.maximum(s_w, 0)), "skipped": (0, np.maximum(-s_w, 0)),
+             "profile": (len(s_ids), p_w), "avoid": (len(s_ids) + len(p_ids), a_w)}
+    ids = np.concatenate([s_ids, p_ids, a_ids])
+    directions: dict[str, dict[str, np.ndarray]] = {g: {} for g in parts}
+    if len(ids):
+        for s in spaces:
+            rows, has = vectors.get(s, ids)
+            if not has.any():
+                continue
+            for group, (start, w) in parts.items():
+                block = rows[start:start + len(w)]
+                v = unit((w * has[start:start + len(w)]) @ block) if len(w) and w.any() else None
+                if v is not None:
+                    directions[group][s] = v
+    anchors = {e.media_id: float(w) for e, w in zip(entries, s_w) if w > 0}
     return Context(now, entries, directions, cooc.partners(anchors))
 
 
@@ -75,17 +90,17 @@ def feature_matrix(ctx: Context, vectors: SpaceVectors, taste: Taste, media_ids:
         cos = rows @ q
         for j, g in enumerate(groups):
             x[:, COLUMN[f"{g}_{s}"]] = cos[:, j]
-    for r, mid in enumerate(ids.tolist()):
-        rec = taste.items.get(mid)
-        if rec is None:
-            x[r, COLUMN["novelty"]] = 1.0
-        else:
-            x[r, COLUMN["record"]] = rec.log_odds
-            if rec.last_ts > 0:
-                x[r, COLUMN["recent"]] = math.exp(-max(0.0, ctx.now - rec.last_ts) / RECENT_SCALE_S)
-        n = ctx.cooc.get(mid)
-        if n:
-            x[r, COLUMN["cooc"]] = math.log1p(n)
+    rows = np.array([taste.row.get(m, -1) for m in ids.tolist()], dtype=np.int64)
+    known = rows >= 0
+    x[:, COLUMN["novelty"]] = ~known
+    if known.any():
+        c = taste.counts[rows[known]]
+        x[known, COLUMN["record"]] = np.log((1 + c[:, 0] + 2 * c[:, 2]) / (1 + c[:, 1] + 2 * c[:, 3]))
+        last = taste.floats[rows[known], 0]
+        x[known, COLUMN["recent"]] = np.where(
+            last > 0, np.exp(-np.maximum(0.0, ctx.now - last) / RECENT_SCALE_S), 0.0)
+    if ctx.cooc:
+        x[:, COLUMN["cooc"]] = np.log1p([ctx.cooc.get(m, 0.0) for m in ids.tolist()])
     x[:, COLUMN["bias"]] = 1.0
     return x
 

@@ -24,6 +24,9 @@ class Slot:
     explored: bool
 
 
+PEOPLE_COLUMNS = ("artist", "album", "album_artist")
+
+
 def people(row: dict | None) -> tuple[str | None, str | None]:
     """(artist, album key) of a media row; None where unknown."""
     if not row:
@@ -75,4 +78,4 @@ def _spacing(who: list[tuple[str | None, str | None]], recent: list[tuple[str | 
     return np.array([1.0 if (a and a in artists) or (b and b in albums) else 0.0 for a, b in who], dtype=np.float32)
 
 
-__all__ = ["mmr", "shortlist", "people", "Slot", "ARTIST_GAP", "SPACING_PENALTY"]
+__all__ = ["mmr", "shortlist", "people", "PEOPLE_COLUMNS", "Slot", "ARTIST_GAP", "SPACING_PENALTY"]

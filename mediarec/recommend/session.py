@@ -1,5 +1,5 @@
 """The listening session going on: its recent items, what was finished and what was skipped, and the
-session's positive and negative direction in each space.
+weights from which features.build_context makes the session's finished and skipped directions.
 
 A session is the run of events the history rules (events.py) put under one session id; it ends after
 SESSION_GAP of silence. The newest entry counts most: an entry `k` steps back weighs 0.5 ** (k / h),
@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 
 from .events import SESSION_GAP
-from .vectors import SpaceVectors, unit
 
 MAX_ENTRIES = 30  # older entries weigh less than 1/1000 at the default half-life
 SIGNS = {"play": 1, "like": 1, "skip": -1, "dislike": -1}
@@ -56,25 +55,13 @@ class Session:
         ages = np.arange(len(entries) - 1, -1, -1, dtype=np.float32)
         return (0.5 ** (ages / max(half_life, 1e-3))).astype(np.float32)
 
-    def directions(self, vectors: SpaceVectors, spaces: list[str], entries: list[Entry], half_life: float
-                   ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-        """Per space, the unit direction of what was finished and of what was skipped (recent ones first)."""
-        pos: dict[str, np.ndarray] = {}
-        neg: dict[str, np.ndarray] = {}
-        if not entries:
-            return pos, neg
-        ids = [e.media_id for e in entries]
-        w = self.weights(entries, half_life)
-        signs = np.array([e.sign for e in entries])
-        for s in spaces:
-            rows, has = vectors.get(s, ids)
-            for sign, out in ((1, pos), (-1, neg)):
-                m = has & (signs == sign)
-                if m.any():
-                    v = unit(w[m] @ rows[m])
-                    if v is not None:
-                        out[s] = v
-        return pos, neg
+    def weighted(self, entries: list[Entry], half_life: float) -> tuple[np.ndarray, np.ndarray]:
+        """(media ids, signed weights) of the entries: + finished, - skipped, the newest weighing most.
+        The session's direction in a space is the unit mean of the vectors by the positive weights, the
+        skipped direction by the negative ones (see features.build_context)."""
+        ids = np.array([e.media_id for e in entries], dtype=np.int64)
+        signs = np.array([e.sign for e in entries], dtype=np.float32)
+        return ids, self.weights(entries, half_life) * signs
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.session_id, "last_ts": self.last_ts,

@@ -3,8 +3,9 @@
 Per item: plays, skips, likes and dislikes, when it was last heard, and two decayed affinities (positive
 from plays and likes, negative from skips and dislikes) that lose half their weight every half-life.
 The profile of a space is the affinity-weighted mean of the items' vectors in that space, computed
-from the strongest items when it is asked for (not stored as a vector: after an index rebuild the same
-items give the profile in the new space)."""
+from the strongest items when it is asked for (see features.build_context; not stored as a vector:
+after an index rebuild the same items give the profile in the new space). Records are kept in columns
+(numpy arrays, one row per item), so the strongest items of a long history are found without a loop."""
 from __future__ import annotations
 
 import math
@@ -13,40 +14,30 @@ from typing import Any
 
 import numpy as np
 
-from .vectors import SpaceVectors, unit
+from .packing import pack, unpack
 
 PROFILE_ITEMS = 200  # the strongest items that make a profile: enough for a taste, cheap to fetch
 EVENT_WEIGHTS = {"play": (1.0, 0.0), "like": (2.0, 0.0), "skip": (0.0, 1.0), "dislike": (0.0, 2.0)}
 """(positive, negative) affinity one event adds."""
+COUNTS = ("plays", "skips", "likes", "dislikes")
+COUNT_OF = {"play": 0, "skip": 1, "like": 2, "dislike": 3}
+FLOATS = ("last_ts", "pos", "neg", "at")  # last play or skip; decayed affinities as of `at`
 
 
 @dataclass
 class ItemRecord:
-    plays: int = 0
-    skips: int = 0
-    likes: int = 0
-    dislikes: int = 0
-    last_ts: float = 0.0  # last play or skip
-    pos: float = 0.0  # decayed positive affinity, as of `at`
-    neg: float = 0.0
-    at: float = 0.0
+    """One item's row, as callers read it."""
 
-    def decayed(self, now: float, half_life_s: float) -> tuple[float, float]:
-        f = 0.5 ** (max(0.0, now - self.at) / half_life_s) if half_life_s > 0 else 1.0
-        return self.pos * f, self.neg * f
+    plays: int
+    skips: int
+    likes: int
+    dislikes: int
+    last_ts: float
 
     @property
     def log_odds(self) -> float:
         """Log-odds of the Beta(1, 1) posterior mean of "played, not skipped" (likes count twice): 0 unknown."""
         return math.log((1 + self.plays + 2 * self.likes) / (1 + self.skips + 2 * self.dislikes))
-
-    def to_json(self) -> list:
-        return [self.plays, self.skips, self.likes, self.dislikes, round(self.last_ts, 3), round(self.pos, 6),
-                round(self.neg, 6), round(self.at, 3)]
-
-    @classmethod
-    def from_json(cls, row: list) -> "ItemRecord":
-        return cls(int(row[0]), int(row[1]), int(row[2]), int(row[3]), *map(float, row[4:8]))
 
 
 class Taste:
@@ -54,66 +45,92 @@ class Taste:
 
     def __init__(self, half_life_days: float = 30.0):
         self.half_life_s = half_life_days * 86400.0
-        self.items: dict[int, ItemRecord] = {}
+        self.row: dict[int, int] = {}  # media id -> row
+        self.ids = np.zeros(64, dtype=np.int64)
+        self.counts = np.zeros((64, len(COUNTS)), dtype=np.int64)
+        self.floats = np.zeros((64, len(FLOATS)), dtype=np.float64)
+
+    @property
+    def items(self) -> "Taste":
+        """Membership and records by media id (`mid in taste.items`, `taste.items.get(mid)`)."""
+        return self
+
+    def __contains__(self, media_id: object) -> bool:
+        return media_id in self.row
+
+    def __len__(self) -> int:
+        return len(self.row)
+
+    def __bool__(self) -> bool:
+        return bool(self.row)
+
+    def get(self, media_id: int) -> ItemRecord | None:
+        r = self.row.get(media_id)
+        if r is None:
+            return None
+        c = self.counts[r]
+        return ItemRecord(int(c[0]), int(c[1]), int(c[2]), int(c[3]), float(self.floats[r, 0]))
+
+    def _decay(self, rows, now: float) -> np.ndarray:
+        if self.half_life_s <= 0:
+            return np.ones(np.size(rows))
+        return 0.5 ** (np.maximum(0.0, now - self.floats[rows, 3]) / self.half_life_s)
 
     def add(self, media_id: int, type: str, ts: float) -> None:
         if type not in EVENT_WEIGHTS:
             return
-        rec = self.items.setdefault(media_id, ItemRecord(at=ts))
-        rec.pos, rec.neg = rec.decayed(ts, self.half_life_s)
-        rec.at = max(rec.at, ts)
+        r = self.row.get(media_id)
+        if r is None:
+            r = self._new_row(media_id, ts)
+        f = float(self._decay(r, ts))
         dp, dn = EVENT_WEIGHTS[type]
-        rec.pos += dp
-        rec.neg += dn
-        if type == "play":
-            rec.plays += 1
-        elif type == "skip":
-            rec.skips += 1
-        elif type == "like":
-            rec.likes += 1
-        else:
-            rec.dislikes += 1
+        self.floats[r, 1] = self.floats[r, 1] * f + dp
+        self.floats[r, 2] = self.floats[r, 2] * f + dn
+        self.floats[r, 3] = max(self.floats[r, 3], ts)
+        self.counts[r, COUNT_OF[type]] += 1
         if type in ("play", "skip"):
-            rec.last_ts = max(rec.last_ts, ts)
+            self.floats[r, 0] = max(self.floats[r, 0], ts)
 
-    def strongest(self, now: float, negative: bool = False, limit: int = PROFILE_ITEMS) -> tuple[np.ndarray, np.ndarray]:
+    def _new_row(self, media_id: int, ts: float) -> int:
+        r = len(self.row)
+        if r == len(self.ids):
+            self.ids = np.concatenate([self.ids, np.zeros_like(self.ids)])
+            self.counts = np.vstack([self.counts, np.zeros_like(self.counts)])
+            self.floats = np.vstack([self.floats, np.zeros_like(self.floats)])
+        self.row[media_id] = r
+        self.ids[r] = media_id
+        self.counts[r] = 0
+        self.floats[r] = (0.0, 0.0, 0.0, ts)
+        return r
+
+    def strongest(self, now: float, negative: bool = False, limit: int = PROFILE_ITEMS
+                  ) -> tuple[np.ndarray, np.ndarray]:
         """(media ids, decayed weights) of the items with the most positive (or negative) affinity now."""
-        ids, weights = [], []
-        for mid, rec in self.items.items():
-            pos, neg = rec.decayed(now, self.half_life_s)
-            w = neg if negative else pos
-            if w > 1e-6:
-                ids.append(mid)
-                weights.append(w)
-        ids_a, w_a = np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32)
-        if len(ids_a) > limit:
-            keep = np.argpartition(-w_a, limit - 1)[:limit]
-            ids_a, w_a = ids_a[keep], w_a[keep]
-        return ids_a, w_a
-
-    def profile(self, vectors: SpaceVectors, spaces: list[str], now: float, negative: bool = False
-                ) -> dict[str, np.ndarray]:
-        """Per space, the unit-length weighted mean of the strongest items' vectors (spaces with none left out)."""
-        ids, weights = self.strongest(now, negative)
-        out: dict[str, np.ndarray] = {}
-        if len(ids) == 0:
-            return out
-        for s in spaces:
-            rows, has = vectors.get(s, ids)
-            if has.any():
-                v = unit(weights[has] @ rows[has])
-                if v is not None:
-                    out[s] = v
-        return out
-
-    def played(self, media_id: int) -> bool:
-        return media_id in self.items
+        n = len(self.row)
+        w = self.floats[:n, 2 if negative else 1] * self._decay(slice(0, n), now)
+        keep = np.flatnonzero(w > 1e-6)
+        if len(keep) > limit:
+            keep = keep[np.argpartition(-w[keep], limit - 1)[:limit]]
+        return self.ids[keep], w[keep].astype(np.float32)
 
     def to_json(self) -> dict[str, Any]:
-        return {str(k): v.to_json() for k, v in self.items.items()}
+        """Packed columns, not one object per item: a long history saves and loads in a few milliseconds."""
+        n = len(self.row)
+        return {"ids": pack(self.ids[:n], "<i4"), "counts": pack(self.counts[:n], "<i4"),
+                "floats": pack(self.floats[:n], "<f8"), "columns": [*COUNTS, *FLOATS]}
 
     def load_json(self, doc: dict[str, Any]) -> None:
-        self.items = {int(k): ItemRecord.from_json(v) for k, v in doc.items()}
+        ids = unpack(doc.get("ids"), "<i8")
+        n = len(ids)
+        cap = max(64, 1 << max(0, n - 1).bit_length())
+        self.ids = np.zeros(cap, dtype=np.int64)
+        self.counts = np.zeros((cap, len(COUNTS)), dtype=np.int64)
+        self.floats = np.zeros((cap, len(FLOATS)), dtype=np.float64)
+        self.ids[:n] = ids
+        if n:
+            self.counts[:n] = unpack(doc.get("counts"), "<i8").reshape(n, len(COUNTS))
+            self.floats[:n] = unpack(doc.get("floats"), "<f8").reshape(n, len(FLOATS))
+        self.row = {int(m): r for r, m in enumerate(ids.tolist())}
 
 
 __all__ = ["Taste", "ItemRecord", "EVENT_WEIGHTS", "PROFILE_ITEMS"]

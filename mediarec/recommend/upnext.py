@@ -13,6 +13,7 @@ A list is: candidates (candidates.py), features (features.py), scores (scorer.py
 (rerank.py), reasons (explain.py). `upnext(lib, index_dir, ...)` does one catch-up and one list."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import time
@@ -29,8 +30,9 @@ from .candidates import Catalogue, gather
 from .cooccur import CoOccurrence
 from .explain import Explainer
 from .features import FEATURES, Context, build_context, feature_matrix
+from .neighbours import NeighbourCache
 from .params import Params
-from .rerank import mmr, people, shortlist
+from .rerank import PEOPLE_COLUMNS, mmr, people, shortlist
 from .scorer import LABELS, Scorer
 from .session import Session
 from .similar import KINDS
@@ -41,7 +43,9 @@ if TYPE_CHECKING:
     from ..library import Library
 
 STATE_KEY = "recommend.upnext"
-STATE_VERSION = 1
+STATE_VERSION = 2
+REUSE_CONTEXT_S = 600.0
+TIE_BREAK = 1e-6
 RECENT_KEEP = 500  # item ids of the last events kept for the no-repeat window (the setting is capped here)
 KIND_SEED = {"any": 0, "audio": 1, "video": 2}
 
@@ -66,7 +70,11 @@ class UpNext:
     """The up-next recommender of one library (one per thread; keep it: its indexes load once)."""
 
     def __init__(self, lib: "Library", index_dir: Path | None = None, *, vectors: SpaceVectors | None = None,
-                 params: Params | None = None, settings: RecommendSettings | None = None, persist: bool = True):
+                 params: Params | None = None, settings: RecommendSettings | None = None, persist: bool = True,
+                 save_every: float = 0.0):
+        """`persist`: load the stored state and save it back. `save_every`: at most one save per that many
+        seconds (a long-lived player's recommender; `close()` saves what is left). Saving less often loses
+        nothing: the events are in the database and the next catch_up applies those the state missed."""
         if vectors is None and index_dir is None:
             raise ValueError("UpNext needs index_dir or vectors")
         self.lib = lib
@@ -74,8 +82,11 @@ class UpNext:
         self._own_vectors = vectors is None
         self.params = params or Params.load(lib)
         self.settings = settings or RecommendSettings()
-        self.persist = persist
+        self.persist, self.save_every = persist, save_every
+        self._saved_at = -1e18
+        self._dirty = False
         self.catalogue = Catalogue(lib)
+        self.neighbours = NeighbourCache(self.vectors)
         self.reset()
         if persist:
             self._load_state()
@@ -90,6 +101,8 @@ class UpNext:
         self.recent: list[int] = []
         self.cursor = {"id": 0, "ts": 0.0, "count": 0}
         self._spaces: list[str] | None = None
+        self._ctx: Context | None = None
+        self._ctx_key: tuple | None = None
 
     def _params_digest(self) -> str:
         return hashlib.sha1(json.dumps(self.params.to_json(), sort_keys=True).encode()).hexdigest()[:12]
@@ -101,6 +114,7 @@ class UpNext:
 
     def save(self) -> None:
         self.lib.kv.set(STATE_KEY, self.to_json())
+        self._saved_at, self._dirty = time.monotonic(), False
 
     def _load_state(self) -> None:
         doc = self.lib.kv.get(STATE_KEY)
@@ -152,15 +166,18 @@ class UpNext:
         new = [e for e in self.lib.events.list(since=c["ts"]) if e["id"] > c["id"]] if c["count"] else \
             self.lib.events.list()
         total = self.lib.events.count()
-        if total != c["count"] + len(new):
+        refit = total != c["count"] + len(new)
+        if refit:
             self.fit(self.lib.events.list())
             applied = total
         else:
             for e in new:
                 self.observe(e)
             applied = len(new)
-        if self.persist and (applied or self.lib.kv.get(STATE_KEY) is None and total):
-            self.save()
+        if self.persist and (applied or refit):
+            self._dirty = True
+            if refit or time.monotonic() - self._saved_at >= self.save_every:
+                self.save()
         return applied
 
     def _refresh(self) -> None:
@@ -168,8 +185,17 @@ class UpNext:
         self._spaces = self.vectors.spaces_for(("audio", "video"))
 
     def context(self, now: float) -> Context:
-        return build_context(self.vectors, self._spaces or [], self.taste, self.session, self.cooc, now,
-                             self.params.session_half_life)
+        """The listening context at `now`. The last one is reused, with its clock moved on, while no event
+        came since and less than REUSE_CONTEXT_S passed (the profile's decay over minutes is negligible):
+        the list made after an event and the learning step at the next event share it."""
+        c = self._ctx
+        if (c is not None and self._ctx_key == (self.cursor["count"], self.vectors.stamp())
+                and 0.0 <= now - c.now < REUSE_CONTEXT_S and len(self.session.active(now)) == len(c.session)):
+            return dataclasses.replace(c, now=now)
+        self._ctx = build_context(self.vectors, self._spaces or [], self.taste, self.session, self.cooc, now,
+                                  self.params.session_half_life)
+        self._ctx_key = (self.cursor["count"], self.vectors.stamp())
+        return self._ctx
 
     # --- recommending --------------------------------------------------------------------------------
     def predict(self, media_ids: Iterable[int], now: float) -> np.ndarray:
@@ -188,35 +214,57 @@ class UpNext:
         spaces = [s for s in self._spaces or [] if SPACES[s].kinds & set(kinds)]
         weights = {s: self.params.space_weights.get(s, 0.0) for s in spaces}
         ctx = self.context(now)
-        window = min(self.settings.no_repeat_window, RECENT_KEEP)
-        exclude = set(self.recent[-window:]) if window > 0 else set()
+        catalogue = self.catalogue.ids(kinds)
+        exclude = self._no_repeat(max(0, len(catalogue) - max(n, len(catalogue) // 3)))
         rng = np.random.default_rng([self.cursor["count"], KIND_SEED[kind]])
-        cands = gather(self.vectors, ctx, spaces, kinds, exclude, self.taste.items, self.catalogue.ids(kinds),
-                       self.params.neighbours, n, rng, weights)
+        cands = gather(self.vectors, self.neighbours, ctx, spaces, kinds, exclude, self.taste.items, catalogue,
+                       self.params.neighbours, n, rng, weights, self.cursor["count"])
         ids = np.concatenate([cands.ids, cands.explore])
         if len(ids) == 0:
             return UpNextList(np.zeros(0, np.int64), np.zeros(0, np.float32))
         explore = np.zeros(len(ids), dtype=bool)
         explore[len(cands.ids):] = True
         x = feature_matrix(ctx, self.vectors, self.taste, ids)
-        probs = self.scorer.predict(x)
+        probs = self.scorer.predict(x) + TIE_BREAK * rng.random(len(ids))  # equal scores: not by id order
         short = shortlist(probs, explore, n)
-        rows = [self.lib.media.get(int(i)) for i in ids[short]]
-        before = [people(self.lib.media.get(e.media_id)) for e in ctx.session[-3:]]
-        slots = mmr(probs[short], self.vectors.fused(ids[short], weights), explore[short], [people(r) for r in rows],
-                    before, n, self.params.mmr_lambda, self.settings.exploration if ctx.has_taste else 0.0, rng)
+        recent = [e.media_id for e in ctx.session[-3:]]
+        rows = self.lib.media.get_many([*ids[short].tolist(), *recent], PEOPLE_COLUMNS)
+        slots = mmr(probs[short], self.vectors.fused(ids[short], weights), explore[short],
+                    [people(rows.get(int(i))) for i in ids[short]], [people(rows.get(m)) for m in recent],
+                    n, self.params.mmr_lambda, self.settings.exploration if ctx.has_taste else 0.0, rng)
         chosen = [int(short[s.position]) for s in slots]
         out = UpNextList(ids[chosen], probs[chosen].astype(np.float32))
-        explainer = Explainer(self.lib, self.vectors, weights, ctx, self.taste, self.cooc) if explain else None
+        explainer = Explainer(self.lib, self.vectors, weights, ctx, self.taste, self.cooc,
+                              ids[chosen].tolist()) if explain else None
         contributions = self.scorer.contributions(x[chosen])
         for j, (pos, slot) in enumerate(zip(chosen, slots)):
             mid = int(ids[pos])
             origin = "explore" if slot.explored else cands.origin.get(mid, "explore")
-            why = explainer.explain(mid, x[pos], contributions[j], origin, slot.explored) if explainer else []
+            why = (explainer.explain(mid, x[pos], contributions[j], origin, slot.explored, float(probs[pos]))
+                   if explainer else [])
             out.picks.append(Pick(mid, float(probs[pos]), why, origin, slot.explored))
         return out
 
+    def _no_repeat(self, at_most: int) -> set[int]:
+        """Items heard in the last `no_repeat_window` events; in a library too small for that, only the most
+        recent `at_most` of them (the caller leaves a third of the library, and at least a list, free: what
+        was heard longest ago comes back first, and the scorer still chooses among it)."""
+        window = min(self.settings.no_repeat_window, RECENT_KEEP)
+        out: set[int] = set()
+        for mid in reversed(self.recent[-window:] if window > 0 else []):
+            if len(out) >= at_most:
+                break
+            out.add(mid)
+        return out
+
+    def refill(self, n: int = 10, kind: str = "any", now: float | None = None, explain: bool = True) -> UpNextList:
+        """What a player does after each event: catch up with the history, then make the list."""
+        self.catch_up()
+        return self.recommend(n, kind, now=now, explain=explain, refresh=False)
+
     def close(self) -> None:
+        if self.persist and self._dirty:
+            self.save()
         if self._own_vectors:
             self.vectors.close()
 
@@ -226,8 +274,7 @@ def upnext(lib: "Library", index_dir: Path, n: int = 10, kind: str = "any",
     """Catch up with the history and make one list (what `mediarec upnext` and `export --upnext` do)."""
     rec = UpNext(lib, index_dir, settings=settings)
     try:
-        rec.catch_up()
-        return rec.recommend(n, kind, now=now, explain=explain, refresh=False)
+        return rec.refill(n, kind, now=now, explain=explain)
     finally:
         rec.close()
 

@@ -43,8 +43,8 @@ def clustered_library(lib, clusters: int = CLUSTERS, per_cluster: int = PER_CLUS
     out = Clustered()
     for c in range(clusters):
         ids = add_media(lib, per_cluster, prefix=f"/music/c{c}",
-                        fields=[{"title": f"Song {c}.{i}", "artist": f"Artist {c}.{i % 5}", "album": f"Album {c}.{i % 5}",
-                                 "duration": SONG_SECONDS} for i in range(per_cluster)])
+                        fields=[{"title": f"Song {c}.{i}", "artist": f"Artist {c}.{i % 5}",
+                                 "album": f"Album {c}.{i % 5}", "duration": SONG_SECONDS} for i in range(per_cluster)])
         sound = rng.standard_normal(REAL_DIMS["audio.musicnn"]).astype(np.float32)
         dsp = rng.standard_normal(REAL_DIMS["audio.dsp"]).astype(np.float32)
         put_features(lib, ids, "audio.musicnn", _around(rng, sound, per_cluster, noise))
@@ -89,20 +89,23 @@ class Listener:
 
 
 def scripted_history(lib, library: Clustered, liked: list[int], sessions: int = 8, per_session: int = 14,
-                     album: int = 16, seed: int = 0, start: float = T0) -> int:
+                     seed: int = 0, start: float = T0) -> int:
     """A history the recommender did not choose: each session (a day apart) the listener puts on one of the
-    clusters they like and plays its first `album` songs in their usual order (now and then one is left
-    out), and a stray song from another cluster now and then, which they skip. Returns the events made."""
+    clusters they like and goes on through its songs in their usual order from where they stopped last
+    time (now and then one is left out), with a stray song from another cluster now and then, which they
+    skip. Returns the number of events made."""
     rng = np.random.default_rng(seed)
     others = [m for c, ids in enumerate(library.clusters) if c not in liked for m in ids]
+    where = {c: 0 for c in liked}
     n = 0
     for s in range(sessions):
         ts = start + s * 86400.0
-        order = library.clusters[liked[s % len(liked)]][:album]
+        cluster = liked[s % len(liked)]
+        order = library.clusters[cluster]
         played = 0
-        for mid in order:
-            if played >= per_session:
-                break
+        while played < per_session:
+            mid = order[where[cluster] % len(order)]
+            where[cluster] += 1
             if rng.random() < 0.2:
                 stray = int(rng.choice(others))
                 events.record(lib, stray, "stop", position=SKIP_AT, ts=ts, source="library")
