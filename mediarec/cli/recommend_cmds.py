@@ -96,6 +96,10 @@ def cmd_forget(args: argparse.Namespace) -> int:
     with open_context(args) as ctx:
         item = ctx.lib.media.resolve(args.item) if args.item else None
         n = ctx.lib.events.forget(item["id"] if item else None)
+        # What was learned from that history goes too; up next refits from the events that remain.
+        from ..recommend.upnext import forget_state
+
+        forget_state(ctx.lib)
     if args.json:
         print_json({"forgotten": n, "item": _item_doc(item) if item else None})
     else:

@@ -98,8 +98,11 @@ def test_event_history_forget_commands(capsys, lib, items):
     assert main(["history"]) == 0
     assert "skip" in capsys.readouterr().out
 
+    from mediarec.recommend.upnext import STATE_KEY
+    lib.kv.set(STATE_KEY, {"learned": "from the history being forgotten"})
     assert main(["forget", str(long), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["forgotten"] == 2
+    assert lib.kv.get(STATE_KEY) is None  # nothing learned from forgotten plays is kept
     assert main(["forget"]) == 1
     assert "ITEM or --all" in capsys.readouterr().err
     assert main(["forget", "--all"]) == 0
