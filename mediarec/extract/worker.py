@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import logging
 import math
+import sys
 import time
 import traceback
 from dataclasses import dataclass
@@ -63,12 +64,11 @@ def init_worker(names: list[str], runtime: Runtime, policy: ExcerptPolicy, modul
 
 
 def _set_threads(n: int) -> None:
-    try:
-        import torch
-
+    """Bound torch's threads if something already imported it; workers that run ONNX models only never
+    import torch (it costs each worker seconds), and model code that falls back to torch sets its own."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
         torch.set_num_threads(max(1, n))
-    except Exception:  # noqa: BLE001 - torch is optional for some extractors
-        pass
 
 
 def run_task(task: Task) -> dict[str, Outcome]:

@@ -97,7 +97,8 @@ def test_a_failed_onnx_export_falls_back_to_torch_and_says_so(reference, tmp_pat
     def broken_export(model, path):
         raise RuntimeError("exporter broke")
 
-    monkeypatch.setattr(net, "export_onnx", broken_export)
+    from mediarec.extract.models import musicnn_torch
+    monkeypatch.setattr(musicnn_torch, "export_onnx", broken_export)
     with caplog.at_level(logging.WARNING):
         tagger = net.Tagger(_weights("MSD_musicnn"), tmp_path / "models")
     assert tagger.backend == "torch"
