@@ -15,7 +15,7 @@ from ..export import Entry, extensions, format_for, read_playlist, save_playlist
 from ..humanize import plural
 from . import command
 from .context import Context, open_context
-from .output import fmt_duration, print_json, print_table
+from .output import positive_int, fmt_duration, print_json, print_table
 
 Pick = tuple["int | None", Entry]
 """One exported item: its media id (None for a path the library does not know) and what the file shows."""
@@ -169,22 +169,12 @@ def _configure_export(p: argparse.ArgumentParser) -> None:
     src.add_argument("--upnext", action="store_true", help="what mediarec would play next")
     src.add_argument("--path", nargs=2, metavar=("A", "B"), help="a journey from item A to item B")
     src.add_argument("--playlist", metavar="NAME", help="a saved playlist")
-    p.add_argument("-n", type=_positive, metavar="N",
+    p.add_argument("-n", type=positive_int, metavar="N",
                    help=f"at most N items (default: {DEFAULT_N}; a saved playlist: all of it)")
     p.add_argument("--relative", action="store_true", help="paths relative to the playlist's folder")
     p.add_argument("--save", metavar="NAME",
                    help="also keep the list as saved playlist NAME (replacing one of that name)")
     p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {text!r}")
-    return value
 
 
 @command("export", "write a list (similar, up next, a journey or a saved playlist) as M3U8, XSPF or PLS",

@@ -1,6 +1,7 @@
 """How commands talk: one JSON document with --json, a table or lines otherwise, a progress bar on a TTY."""
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 import sys
@@ -9,7 +10,18 @@ from typing import Any, Iterable, Sequence
 from ..humanize import fmt_duration
 from ..jobs import Progress
 
-__all__ = ["fmt_duration", "print_json", "print_table", "ProgressBar", "items_doc"]
+__all__ = ["fmt_duration", "print_json", "print_table", "ProgressBar", "items_doc", "positive_int"]
+
+
+def positive_int(text: str) -> int:
+    """argparse type for counts such as -n: a whole number of 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {text!r}")
+    return value
 
 
 def print_json(doc: Any) -> None:

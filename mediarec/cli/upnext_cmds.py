@@ -10,7 +10,7 @@ from ..recommend.similar import KINDS
 from ..recommend.upnext import upnext
 from . import command
 from .context import open_context
-from .output import print_json, print_table
+from .output import positive_int, print_json, print_table
 
 
 def _item_doc(item: dict | None) -> dict:
@@ -18,19 +18,9 @@ def _item_doc(item: dict | None) -> dict:
     return {k: item.get(k) for k in ("id", "path", "title", "artist", "kind", "duration")}
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {text!r}")
-    return value
-
-
 # --- upnext ---------------------------------------------------------------------------------------------
 def _configure_upnext(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-n", type=_positive, default=10, metavar="N", help="how many (default 10)")
+    p.add_argument("-n", type=positive_int, default=10, metavar="N", help="how many (default 10)")
     p.add_argument("--kind", default="any", choices=tuple(KINDS), help="only this kind of item (default any)")
     p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
 
@@ -60,7 +50,7 @@ def _configure_path(p: argparse.ArgumentParser) -> None:
     p.add_argument("a", metavar="A", help="where the journey starts: a media id or the path of a scanned file")
     p.add_argument("b", metavar="B", help="where it ends")
     p.add_argument("--via", nargs="+", default=[], metavar="C", help="waypoints to pass, in order")
-    p.add_argument("-n", type=_positive, default=DEFAULT_STEPS, metavar="N",
+    p.add_argument("-n", type=positive_int, default=DEFAULT_STEPS, metavar="N",
                    help=f"items in the journey, A and B included (default {DEFAULT_STEPS})")
     p.add_argument("--kind", default="any", choices=tuple(KINDS), help="only this kind between the stops (default any)")
     p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
