@@ -215,12 +215,12 @@ class IsolatingPool(Executor):
                 if not w.ready and not w.process.is_alive():
                     self._workers.remove(w)  # died while starting, with no task: a new one will start
                 continue
-            task_id, fut, started = w.task
+            _, fut, started = w.task
             if w.ready and self._poll(w):
                 try:
-                    rid, ok, value = w.conn.recv()
+                    _, ok, value = w.conn.recv()
                 except (EOFError, OSError):
-                    rid, ok, value = task_id, False, None
+                    ok, value = False, None
                 if value is None and not ok:
                     self._replace(w, fut, WorkerDied(self._exit_text(w)))
                     continue

@@ -1,7 +1,6 @@
 """Writing playlists with hostile file names: our reader, mpv's and VLC's rules and an XML parser agree."""
 import os
 import xml.etree.ElementTree as ET
-from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
 import pytest

@@ -253,7 +253,6 @@ def test_scan_killed_with_sigkill_resumes_cleanly(tmp_path, media_templates, app
     for i in range(600):
         src = templates[i % len(templates)]
         dest = root / f"{i:04d}{src.suffix}"
-        data = bytearray(src.read_bytes())
         shutil.copyfile(src, dest)
         with open(dest, "ab") as f:  # unique content, so no two files share a fingerprint
             f.write(i.to_bytes(4, "little") * 8)
