@@ -74,8 +74,8 @@ def test_the_model_learns_online_and_is_stored_as_json(lib, listened, index_dir)
     rec = UpNext(lib, index_dir)
     rec.catch_up()
     assert rec.cursor["count"] == 0 and not rec.taste.items and not rec.recent
-    state = lib.kv.get(STATE_KEY)
-    assert state["cursor"]["count"] == 0 and rec.taste.strongest(listener.ts)[0].size == 0
+    state = lib.kv.get(STATE_KEY)  # forget drops the stored model; a later save starts from nothing
+    assert (state is None or state["cursor"]["count"] == 0) and rec.taste.strongest(listener.ts)[0].size == 0
     assert len(UpNext(lib, index_dir).cooc) == 0
 
 
