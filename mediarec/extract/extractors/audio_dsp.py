@@ -1,7 +1,9 @@
 """The `audio.dsp` extractor: timbre, harmony, key, rhythm and loudness from one STFT (librosa), as a 56-d vector.
 
 Everything is derived from a single STFT of the shared decode at 22.05 kHz (n_fft 2048, hop 512): the
-mel spectrogram (MFCC, onset envelope), chroma, spectral contrast and spectral shape. Tempo is the
+mel spectrogram (MFCC, onset envelope), chroma, spectral contrast and spectral shape. The librosa
+features are computed by `dsp_kernels`, numpy ports that give librosa's numbers without importing
+librosa (its scipy.signal and numba imports cost each analysis worker seconds). Tempo is the
 autocorrelation of the onset envelope with a log-normal prior at 120 BPM (librosa's default prior),
 refined below one frame by parabolic interpolation over the first few multiples of the period: a plain
 argmax over integer lags is up to 3 BPM off at 120 BPM with a 23 ms hop. The key is the best of the 24
@@ -35,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import dsp_kernels as kernels
 from ..base import Extractor, ExtractorSpec, FeatureResult, MediaInput, Runtime, register
 
 SR = 22050
@@ -87,11 +90,11 @@ class AudioDSP(Extractor):
     spec = ExtractorSpec(
         name="audio.dsp", version=1, kinds=frozenset({"audio", "video"}), dim=DIM,
         description="timbre (MFCC), harmony and key, spectral shape, loudness, tempo (librosa, one STFT)",
-        requires=("librosa", "scipy"), audio_rate=SR)
+        requires=("scipy",), audio_rate=SR)
 
     def load(self, runtime: Runtime) -> None:
-        """Import librosa's and scipy's lazily loaded parts and fill the caches now, once per worker:
-        otherwise the first file pays several seconds for them (and can hit the per-file timeout)."""
+        """Import scipy.fft and build the filter banks now, once per worker, so the first file does not
+        pay for them."""
         noise = np.random.default_rng(0).standard_normal(int(MIN_TEMPO_SECONDS * SR)).astype(np.float32)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -101,7 +104,7 @@ class AudioDSP(Extractor):
         y = media.audio(SR)
         if media.audio().is_silent:
             return silent_result(len(y) / SR)
-        with warnings.catch_warnings():  # librosa warns about very short inputs; the result says so instead
+        with warnings.catch_warnings():  # numpy may warn on degenerate input; the attributes say what was found
             warnings.simplefilter("ignore")
             raw, attrs = analyse(np.ascontiguousarray(y, dtype=np.float32))
         return FeatureResult(normalise(raw), attrs)
@@ -109,20 +112,20 @@ class AudioDSP(Extractor):
 
 def analyse(y: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Raw feature blocks (before normalisation) and the human-readable attributes of one signal."""
-    import librosa
-
     seconds = len(y) / SR
     frames = stft_magnitude(y)  # (frames, bins), rows contiguous: per-frame reductions run along rows
     power = frames.T ** 2  # (bins, frames), librosa's orientation: squaring the transposed view copies nothing extra
-    mel_db = librosa.power_to_db(_mel_filters() @ power, ref=1.0, top_db=80.0)
-    mfcc = librosa.feature.mfcc(S=mel_db, n_mfcc=13)[1:]
-    chroma = librosa.feature.chroma_stft(S=power, sr=SR, n_fft=N_FFT, tuning=0.0, norm=None)
+    mel_db = kernels.power_to_db(kernels.mel_filters(SR, N_FFT, N_MELS) @ power)  # librosa.power_to_db, top_db 80
+    mfcc = kernels.mfcc(mel_db, n_mfcc=13)[1:]
+    # The key needs the chroma summed over frames only: project the summed power (librosa.feature.chroma_stft
+    # with tuning 0 and no normalisation, then summed, is the same sum taken after the projection).
+    chroma_energy = kernels.chroma_filters(SR, N_FFT) @ power.sum(axis=1, dtype=np.float64)
     del power
     # Contrast sorts every band of every frame: on every 8th frame (186 ms) its mean is just as good.
-    contrast = librosa.feature.spectral_contrast(S=frames[::2 * FRAME_STEP].T, sr=SR, n_fft=N_FFT)
-    onset_env = librosa.onset.onset_strength(S=mel_db, sr=SR, hop_length=HOP)
+    contrast = kernels.spectral_contrast(frames[::2 * FRAME_STEP], sr=SR, n_fft=N_FFT)
+    onset_env = kernels.onset_strength(mel_db, n_fft=N_FFT, hop=HOP)
 
-    key = estimate_key(chroma.sum(axis=1))
+    key = estimate_key(chroma_energy)
     shape = spectral_shape(frames[::FRAME_STEP], y)
     level = loudness(y)
     rhythm = rhythm_features(onset_env, seconds)
@@ -170,7 +173,7 @@ def stft_magnitude(y: np.ndarray) -> np.ndarray:
     padded = np.pad(y, N_FFT // 2)
     frames = sliding_window_view(padded, N_FFT)[::HOP]
     out = np.empty((frames.shape[0], N_FFT // 2 + 1), np.float32)
-    window = _window()
+    window = kernels.hann(N_FFT).astype(np.float32)  # librosa.stft's window
     block = 256
     for start in range(0, frames.shape[0], block):
         np.abs(scipy.fft.rfft(frames[start:start + block] * window, axis=-1), out=out[start:start + block])
@@ -178,22 +181,6 @@ def stft_magnitude(y: np.ndarray) -> np.ndarray:
 
 
 _CACHE: dict[str, np.ndarray] = {}
-
-
-def _window() -> np.ndarray:
-    if "window" not in _CACHE:
-        # The periodic Hann window librosa.stft uses (scipy.signal.get_window("hann", N, fftbins=True)),
-        # written out: importing scipy.signal costs each analysis worker over 2 s.
-        _CACHE["window"] = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(N_FFT) / N_FFT)).astype(np.float32)
-    return _CACHE["window"]
-
-
-def _mel_filters() -> np.ndarray:
-    if "mel" not in _CACHE:
-        import librosa
-
-        _CACHE["mel"] = librosa.filters.mel(sr=SR, n_fft=N_FFT, n_mels=N_MELS).astype(np.float32)
-    return _CACHE["mel"]
 
 
 def _freqs() -> np.ndarray:
@@ -270,9 +257,7 @@ def loudness(y: np.ndarray) -> dict[str, float]:
 
 def rhythm_features(onset_env: np.ndarray, seconds: float) -> dict[str, Any]:
     """Tempo, pulse clarity and onset rate from the onset-strength envelope."""
-    import librosa
-
-    onsets = librosa.onset.onset_detect(onset_envelope=onset_env, sr=SR, hop_length=HOP)
+    onsets = kernels.onset_detect(onset_env, sr=SR, hop=HOP)  # librosa.onset.onset_detect
     onset_rate = len(onsets) / seconds if seconds > 0 else 0.0
     tempo, clarity = (None, 0.0)
     if seconds >= MIN_TEMPO_SECONDS:

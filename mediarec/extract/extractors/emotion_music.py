@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import MissingDependency
+from .. import dsp_kernels as kernels
 from ..base import Extractor, ExtractorSpec, FeatureResult, MediaInput, Runtime, register
 
 RATE = 16000  # vibenet's sample rate
@@ -106,7 +107,7 @@ class MusicEmotion(Extractor):
     spec = ExtractorSpec(
         name="emotion.music", version=1, kinds=frozenset({"audio", "video"}), dim=DIM,
         description="valence, arousal and mood (vibenet, blended with musicnn's mood tags)",
-        after=("audio.musicnn",), requires=("onnxruntime", "librosa", "scipy"), audio_rate=RATE)
+        after=("audio.musicnn",), requires=("onnxruntime", "scipy"), audio_rate=RATE)
 
     def __init__(self) -> None:
         self.session = None
@@ -217,18 +218,12 @@ _CACHE: dict[str, np.ndarray] = {}
 def _window(n: int) -> np.ndarray:
     key = f"hann{n}"
     if key not in _CACHE:
-        import scipy.signal
-
-        _CACHE[key] = scipy.signal.get_window("hann", n, fftbins=True).astype(np.float32)
+        _CACHE[key] = kernels.hann(n).astype(np.float32)  # scipy.signal.get_window("hann", n), bit for bit
     return _CACHE[key]
 
 
 def _mel_filters() -> np.ndarray:
-    if "mel" not in _CACHE:
-        import librosa
-
-        _CACHE["mel"] = librosa.filters.mel(sr=RATE, n_fft=1024, n_mels=128, fmin=0.0, fmax=8000.0).astype(np.float32)
-    return _CACHE["mel"]
+    return kernels.mel_filters(RATE, 1024, 128, 0.0, 8000.0)  # librosa.filters.mel(...), bit for bit
 
 
 def _activate(label: str, logit: float) -> float:
