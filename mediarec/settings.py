@@ -45,6 +45,8 @@ class AudioSettings:
     """Seconds per excerpt window."""
     musicnn_patches: int = 8
     """3-second patches the music tagger (audio.musicnn) reads per file, spread over the decoded audio."""
+    musicnn_int8: bool = True
+    """Run the MTT music tagger in int8 on the CPU (1.4x faster, tags within 0.005); false: fp32."""
 
 
 @dataclass

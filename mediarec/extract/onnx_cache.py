@@ -26,19 +26,35 @@ def file_hash(*paths: str | os.PathLike, extra: str = "") -> str:
     return h.hexdigest()[:16]
 
 
-def cached_onnx(models_dir: str | os.PathLike, name: str, key: str, export: Callable[[str], None]) -> Path:
-    """Path of `name-key.onnx` in the models dir, calling `export(tmp_path)` once to create it."""
+class EarlierFailure(RuntimeError):
+    """Making this model failed before, for a reason a retry would not change (see `cached_onnx`)."""
+
+
+def cached_onnx(models_dir: str | os.PathLike, name: str, key: str, export: Callable[[str], None],
+                remember: tuple[type[Exception], ...] = ()) -> Path:
+    """Path of `name-key.onnx` in the models dir, calling `export(tmp_path)` once to create it.
+
+    When `export` fails with one of the `remember` exceptions (verdicts a retry would repeat, such as a
+    derived model rejected by its own check), the reason is kept in `name-key.failed` and later calls
+    raise `EarlierFailure` with it at once instead of spending the export's time again; a new key (new
+    weights, exporter or library version) tries again, and so does deleting the file."""
     folder = Path(models_dir) / "onnx"
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{name}-{key}.onnx"
     if target.exists():
         return target
+    failed = target.with_suffix(".failed")
+    if remember and failed.exists():
+        raise EarlierFailure(f"{failed.read_text(encoding='utf-8').strip()} (remembered in {failed})")
     fd, tmp = tempfile.mkstemp(prefix=f".{name}-", suffix=".onnx", dir=folder)
     os.close(fd)
     try:
         log.info("exporting %s to ONNX (once): %s", name, target)
         export(tmp)
         os.replace(tmp, target)  # atomic: two workers exporting at once both end with a whole file
+    except remember as exc:
+        failed.write_text(f"{type(exc).__name__}: {exc}\n", encoding="utf-8")
+        raise
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)

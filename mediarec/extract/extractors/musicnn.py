@@ -15,10 +15,14 @@ soundtrack), exactly as musicnn prepares them, and averages over the patches:
   models have, such as "electronic", appears once with the higher probability); attrs["patches"]: how
   many patches were averaged; attrs["silent"]: the audio is digital silence (its tags mean nothing).
 
-Cost: each model needs about 1.4 GMAC per patch, about 50 ms on one core with onnxruntime (torch eager,
-the fallback, 1.5-2x that). A file yields up to `MAX_PATCHES` patches, spread evenly over the audio the
-decoder handed us (for long files already an excerpt), and only those patches' log-mels are computed;
-see MAX_PATCHES for why that many."""
+Cost: as trained, each model needs about 1.4 GMAC per patch, about 50 ms on one core with onnxruntime.
+But most of their filters died in training (weights ~1e-30: MSD_musicnn keeps 23 and 14 of its timbral
+blocks' 204 filters), and the exported graphs leave them out (musicnn_torch.prune), with the same
+outputs to within 1e-6: MSD_musicnn runs 4-5x faster, MTT_musicnn 1.7-2x. MTT_musicnn then runs its
+timbral convolutions in int8 (`INT8_MODELS`), 1.4x faster again. Torch eager, the fallback, runs the
+whole unpruned network (1.5-2x the original 50 ms). A file yields up to `MAX_PATCHES` patches, spread
+evenly over the audio the decoder handed us (for long files already an excerpt), and only those
+patches' log-mels are computed; see MAX_PATCHES for why that many."""
 from __future__ import annotations
 
 import json
@@ -37,15 +41,30 @@ MAX_PATCHES = 8
 Measured on the 19 dev-corpus tracks (their default decode excerpts, 14-76 patches each), 8 patches
 against all of them: embedding cosine similarity 0.994 on average (0.986 at worst), 97% of the top-5
 tags the same, the two albums as well separated (between/within distance ratio 1.48 for both), at
-0.7-0.9 s of one core per track (both models) instead of 4.5-5 s for the 60 patches of a 3-minute
-excerpt. 4 patches drop to 0.987 and 91%; 16 gain little (0.998, 98%) for twice the time."""
+0.7-0.9 s of one core per track (both models, before pruning and int8: now about a third of that)
+instead of 4.5-5 s for the 60 patches of a 3-minute excerpt. 4 patches drop to 0.987 and 91%; 16 gain
+little (0.998, 98%) for twice the time. MTT_musicnn alone on 4 of the 8 patches (its tags describe
+sound, which varies less over a track than genre does) would save a quarter of the time, but moves
+its tags by up to 0.12 and keeps 96% of its top 5: more than int8 changes, for less."""
 TOP = 5
+INT8_MODELS = frozenset({"MTT_musicnn"})
+"""Models run in int8 on a CPU (musicnn_int8), unless settings say otherwise (`audio.musicnn_int8`).
+Measured on the 19 dev-corpus tracks, 8 patches each, against the fp32 model (bench/musicnn_speed.py):
+MTT_musicnn in int8 takes 0.65-0.75 of its pruned fp32 time, every tag within 0.005 of fp32 (the
+choice of 8 patches instead of all of them moves tags by up to 0.08), the same top 5 tags on every
+track. MSD_musicnn would gain 10% at most (its pruned timbral convolutions are small) for an
+embedding at cosine 0.9997 and 98% of the top-5 tags; it stays fp32, the embedding unchanged."""
 
 
 def _settings_max_patches(runtime: Runtime | None) -> int:
     audio = getattr(getattr(runtime, "settings", None), "audio", None)
     value = getattr(audio, "musicnn_patches", None)
     return max(1, int(value)) if value else MAX_PATCHES
+
+
+def _settings_int8(runtime: Runtime | None) -> bool:
+    audio = getattr(getattr(runtime, "settings", None), "audio", None)
+    return bool(getattr(audio, "musicnn_int8", True))
 
 
 def select_patches(count: int, limit: int) -> np.ndarray:
@@ -68,7 +87,7 @@ def read_tags(folder: Path) -> dict[str, list[str]]:
 class Musicnn(Extractor):
     spec = ExtractorSpec(
         name="audio.musicnn",
-        version=1,
+        version=2,  # 2: MTT_musicnn in int8 (tags move by up to 0.005)
         kinds=frozenset({"audio", "video"}),
         dim=200,
         description="music tags (MSD and MTT musicnn, 50 each: genre, mood, instruments, tempo, vocals) "
@@ -100,10 +119,12 @@ class Musicnn(Extractor):
         folder = net.weights_dir(runtime.models_dir)
         self._tags = read_tags(folder)
         self._max_patches = _settings_max_patches(runtime)
+        int8 = _settings_int8(runtime)
         for name in net.MODELS:
-            self._taggers[name] = net.Tagger(folder / f"{name}.npz", runtime.models_dir, runtime.device, runtime.threads)
-        log.info("audio.musicnn: %s on %s via %s", ", ".join(net.MODELS), runtime.device,
-                 ", ".join(sorted({t.backend for t in self._taggers.values()})))
+            self._taggers[name] = net.Tagger(folder / f"{name}.npz", runtime.models_dir, runtime.device,
+                                             runtime.threads, int8=int8 and name in INT8_MODELS)
+        log.info("audio.musicnn on %s: %s", runtime.device,
+                 ", ".join(f"{t.name} via {t.backend} {t.precision}" for t in self._taggers.values()))
 
     def extract(self, media: MediaInput) -> FeatureResult:
         if not self._taggers:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..onnx_cache import cached_onnx, file_hash, session
+from ..onnx_cache import EarlierFailure, cached_onnx, file_hash, session
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ N_MELS = 96
 PATCH_FRAMES = 187  # librosa.time_to_frames(3 s) + 1, as musicnn computes it
 BN_EPS = 1e-3  # tf.layers.batch_normalization's default (torch's is 1e-5)
 FLOAT16_MAX = 65504.0
-EXPORT_VERSION = "1"  # bump when the exported graph changes
+EXPORT_VERSION = "2"  # bump when the exported graph changes (2: dead filters pruned)
 OPSET = 17
 BATCH = 8  # patches per inference call: bounds memory (the first conv's output is ~9 MB a patch)
 
@@ -70,8 +70,9 @@ def log_mel_patches(samples: np.ndarray, indices: np.ndarray | list[int] | None 
     musicnn rounds the mel power to float16 before `log10(10000 * mel + 1)` (computed in float32 under
     the numpy 1.x it was written for; numpy 2 keeps float16 there and overflows to inf). We keep the
     rounding, so inputs match what the models saw, and clip at float16's maximum so a pathologically
-    loud band gives a large finite value instead of inf."""
-    import librosa
+    loud band gives a large finite value instead of inf. The mel is librosa.feature.melspectrogram's, bit
+    for bit, through dsp_kernels (librosa itself would cost each analysis worker seconds of imports)."""
+    from ..dsp_kernels import mel_spectrogram_uncentred
 
     samples = np.asarray(samples, dtype=np.float32)
     if indices is None:
@@ -83,8 +84,7 @@ def log_mel_patches(samples: np.ndarray, indices: np.ndarray | list[int] | None 
         lo, hi = max(start, 0), min(start + span, len(samples))
         if hi > lo:
             segments[row, lo - start:hi - start] = samples[lo:hi]
-    mel = librosa.feature.melspectrogram(y=segments, sr=SAMPLE_RATE, hop_length=HOP, n_fft=N_FFT, n_mels=N_MELS,
-                                         center=False)  # (n, 96, 187)
+    mel = mel_spectrogram_uncentred(segments, SAMPLE_RATE, N_FFT, HOP, N_MELS)  # (n, 96, 187)
     mel = np.minimum(np.swapaxes(mel, 1, 2), FLOAT16_MAX).astype(np.float16).astype(np.float32)
     return np.ascontiguousarray(np.log10(np.float32(10000.0) * mel + np.float32(1.0)), dtype=np.float32)
 
@@ -93,21 +93,29 @@ def log_mel_patches(samples: np.ndarray, indices: np.ndarray | list[int] | None 
 
 class Tagger:
     """One musicnn model run on log-mel patches: onnxruntime (exported once, cached under the models dir
-    by weights hash) or, if export or loading fails, torch eager, with the reason logged."""
+    by weights hash) or, if export or loading fails, torch eager, with the reason logged.
+
+    With `int8` on a CPU, the ONNX model's int8 version (musicnn_int8: built once from the fp32 export
+    and cached beside it) runs instead; where it cannot be built, or disagrees with fp32 or is not
+    faster here (remembered), the fp32 model runs, with the reason logged. `precision` says which ran."""
 
     def __init__(self, weights: str | os.PathLike, models_dir: str | os.PathLike, device: str = "cpu",
-                 threads: int = 1, backend: str = "auto"):
+                 threads: int = 1, backend: str = "auto", int8: bool = False):
         self.weights = Path(weights)
         self.name = self.weights.stem
         self.device, self.threads = device, max(1, threads)
         self.backend = ""
+        self.precision = "fp32"
         self._session = None
         self._torch = None  # musicnn_torch.MusicNN, only when ONNX is not usable
         if backend in ("auto", "onnx"):
             try:
                 key = file_hash(self.weights, extra=f"musicnn:{EXPORT_VERSION}:{OPSET}")
                 path = cached_onnx(models_dir, self.name, key, self._export)
-                self._session = session(path, device, self.threads)
+                if int8 and device == "cpu":
+                    self._session = self._int8_session(models_dir, path)
+                if self._session is None:
+                    self._session = session(path, device, self.threads)
                 self.backend = "onnx"
             except Exception as exc:  # noqa: BLE001 - any export/runtime failure falls back to torch, logged
                 if backend == "onnx":
@@ -129,6 +137,22 @@ class Tagger:
         from .musicnn_torch import export_onnx, load
 
         export_onnx(load(self.weights), path)
+
+    def _int8_session(self, models_dir: str | os.PathLike, fp32: Path):
+        """A session of the int8 model made from `fp32` (built once), or None (the reason logged)."""
+        from . import musicnn_int8
+
+        try:
+            key = file_hash(fp32, extra=musicnn_int8.cache_tag())
+            path = cached_onnx(models_dir, f"{self.name}-int8", key, lambda tmp: musicnn_int8.build(fp32, tmp),
+                               remember=(musicnn_int8.QuantizationRejected,))
+            int8 = session(path, "cpu", self.threads)
+        except Exception as exc:  # noqa: BLE001 - any failure to build or load int8 means fp32, logged
+            level = logging.INFO if isinstance(exc, EarlierFailure) else logging.WARNING  # said when it failed
+            log.log(level, "%s: no int8 model, running fp32: %s: %s", self.name, type(exc).__name__, exc)
+            return None
+        self.precision = "int8"
+        return int8
 
     def run(self, patches: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(tag probabilities (n, 50), penultimate features (n, 200)), float32, for (n, 187, 96) patches."""
