@@ -4,9 +4,11 @@
                               [--section index ...] [--dir DIR] [--keep]
 
 Section `index`, per library size and space:
-  - build: index build time (Annoy trees + calibration of search_k), the trees and search_k chosen;
-  - search: SpaceIndex.search latency p50/p95 for k=10 (Annoy candidates, exact re-rank on the
-    memory-mapped vectors, merge with items newer than the build) and its recall@10 against exact search;
+  - build: index build time (k-means cells, Annoy over their centroids, calibration of probe and
+    search_k), the cells and the probe (cells scored per query) and Annoy search_k chosen;
+  - search: SpaceIndex.search latency p50/p95 for k=10 (Annoy picks the cells, their items are scored
+    exactly on the memory-mapped vectors, merged with items newer than the build) and its recall@10
+    against exact search; "annoy" is the share of the CPU time spent inside Annoy;
   - baseline in the same run: exact numpy search over the same memory-mapped matrix (p50/p95, and the
     speed-up as a ratio), and Annoy at its defaults (10 trees, search_k = 10 x trees) for its recall;
   - fused: more-like-this over all four spaces (MoreLikeThis.similar_items) at sizes up to --fused-max.
@@ -77,14 +79,16 @@ def bench_space(lib: Library, work: Path, space: str, n: int, args) -> dict:
     index_dir = work / "index"
     t = time.perf_counter()
     m = write_build(lib, index_dir, SPACES[space], media_ids, vectors,
-                    opts=BuildOptions(n_jobs=-1, fresh_margin=0.0, n_trees=args.trees))
+                    opts=BuildOptions(n_jobs=-1, fresh_margin=0.0, n_trees=args.trees, cells=args.cells))
     build_s = time.perf_counter() - t
     si = SpaceIndex(lib, index_dir, space, scan_below=0)
+    inside_annoy = _time_annoy(si)
     rng = np.random.default_rng(7)
     queries = np.sort(rng.choice(n, size=min(args.queries, n), replace=False))
     kth = kth_best_scores(vectors, queries, 10)
     times, cpu, found, base_times = [], [], [], []
     si.search(np.asarray(vectors[queries[0]]), 10)  # first touch: page in the index
+    inside_annoy.clear()
     for q in queries:
         v = np.asarray(vectors[q])
         t, c = time.perf_counter(), time.thread_time()
@@ -97,15 +101,32 @@ def bench_space(lib: Library, work: Path, space: str, n: int, args) -> dict:
         t = time.perf_counter()
         exact.search(vectors, v, 11)
         base_times.append(time.perf_counter() - t)
-    row = {"space": space, "n": n, "dim": vectors.shape[1], "trees": m.trees, "search_k": m.search_k,
-           "build_s": build_s, "p50": percentiles(times)[0], "p95": percentiles(times)[1],
-           "cpu_p50": percentiles(cpu)[0],
+    row = {"space": space, "n": n, "dim": vectors.shape[1], "cells": m.cells, "probe": m.probe,
+           "search_k": m.search_k, "build_s": build_s, "p50": percentiles(times)[0], "p95": percentiles(times)[1],
+           "cpu_p50": percentiles(cpu)[0], "annoy_share": sum(inside_annoy) / sum(cpu),
            "recall": recall_at_k(found, kth, 10), "exact_p50": percentiles(base_times)[0],
            "exact_p95": percentiles(base_times)[1]}
     if n <= args.default_max:
         row["default_recall"] = annoy_default_recall(work, vectors, queries, kth)
     si.close()
     return row
+
+
+def _time_annoy(si: SpaceIndex) -> list[float]:
+    """CPU seconds of each Annoy query the index makes from now on (wraps its AnnoyFile.query)."""
+    si.refresh()
+    spent: list[float] = []
+    ann = si._built.ann
+    query = ann.query
+
+    def timed(*a, **kw):
+        c = time.thread_time()
+        try:
+            return query(*a, **kw)
+        finally:
+            spent.append(time.thread_time() - c)
+    ann.query = timed
+    return spent
 
 
 def annoy_default_recall(work: Path, vectors: np.ndarray, queries: np.ndarray, kth: np.ndarray) -> float:
@@ -142,12 +163,13 @@ def bench_fused(lib: Library, work: Path, n: int, args) -> tuple[float, float]:
 
 
 def section_index(args, work: Path) -> None:
-    print("index: per space through Annoy, k=10; latency in ms (wall; cpu = this thread's CPU time, what an idle\n"
-          "machine would see); recall@10 against exact search (ties count, see build.py); exact = numpy scan of\n"
-          "the same memory-mapped vectors; default = plain Annoy, 10 trees, default search_k")
-    head = (f"{'space':7} {'items':>8} {'dim':>5} {'trees':>5} {'search_k':>8} {'build s':>8} {'p50':>6} "
-            f"{'p95':>6} {'cpu p50':>7} {'recall':>6} {'exact p50':>9} {'exact p95':>9} {'speed-up':>8} "
-            f"{'default recall':>14}")
+    print("index: per space, k=10: Annoy over the cell centroids picks `probe` cells, their items are scored exactly;\n"
+          "latency in ms (wall; cpu = this thread's CPU time, what an idle machine would see; annoy = its share spent\n"
+          "in Annoy); recall@10 against exact search (ties count, see build.py); exact = numpy scan of the same\n"
+          "memory-mapped vectors; default = plain Annoy over the items, 10 trees, default search_k, no re-ranking")
+    head = (f"{'space':7} {'items':>8} {'dim':>5} {'cells':>5} {'probe':>5} {'search_k':>8} {'build s':>8} "
+            f"{'p50':>6} {'p95':>6} {'cpu p50':>7} {'annoy':>5} {'recall':>6} {'exact p50':>9} {'exact p95':>9} "
+            f"{'speed-up':>8} {'default recall':>14}")
     print(head)
     for n in args.sizes:
         with Library(work / f"bench-{n}.db") as lib:
@@ -160,8 +182,9 @@ def section_index(args, work: Path) -> None:
                     continue
                 r = bench_space(lib, work, space, n, args)
                 dflt = f"{r['default_recall']:.3f}" if "default_recall" in r else "-"
-                print(f"{r['space']:7} {r['n']:>8} {r['dim']:>5} {r['trees']:>5} {r['search_k']:>8} "
-                      f"{r['build_s']:>8.1f} {r['p50']:>6.2f} {r['p95']:>6.2f} {r['cpu_p50']:>7.2f} {r['recall']:>6.3f} "
+                print(f"{r['space']:7} {r['n']:>8} {r['dim']:>5} {r['cells']:>5} {r['probe']:>5} {r['search_k']:>8} "
+                      f"{r['build_s']:>8.1f} {r['p50']:>6.2f} {r['p95']:>6.2f} {r['cpu_p50']:>7.2f} "
+                      f"{r['annoy_share']:>5.0%} {r['recall']:>6.3f} "
                       f"{r['exact_p50']:>9.2f} {r['exact_p95']:>9.2f} {r['exact_p50'] / r['p50']:>7.1f}x {dflt:>14}",
                       flush=True)
                 for f in work.glob(f"vectors-{space}-{n}.npy"):
@@ -226,7 +249,7 @@ def section_upnext(args, work: Path) -> None:
                                          intrinsic=min(48, SPACE_DIMS[space] - 2))
                 labels = lab if space == "audio" else labels
                 write_build(lib, index_dir, SPACES[space], rows.astype(np.int64), vectors,
-                            opts=BuildOptions(n_jobs=-1, fresh_margin=0.0, n_trees=args.trees))
+                            opts=BuildOptions(n_jobs=-1, fresh_margin=0.0, n_trees=args.trees, cells=args.cells))
                 del vectors
             now = time.time() - 3600.0
             synthetic_history(lib, labels[: n - n_video], ids[: n - n_video], args.history, now)
@@ -279,7 +302,9 @@ def main() -> int:
     ap.add_argument("--section", nargs="+", default=list(SECTIONS), choices=list(SECTIONS))
     ap.add_argument("--queries", type=int, default=200, help="queries per measurement (default 200)")
     ap.add_argument("--exact-queries", type=int, default=50, help="queries for the exact baseline (default 50)")
-    ap.add_argument("--trees", type=int, help="Annoy trees (default: by size, see index/build.py)")
+    ap.add_argument("--trees", type=int, help="trees of the Annoy index over the cell centroids (default: see "
+                    "index/build.py)")
+    ap.add_argument("--cells", type=int, help="k-means cells (default: about 100 items each, see index/cells.py)")
     ap.add_argument("--default-max", type=parse_size, default=100_000, help="largest size to also run plain Annoy")
     ap.add_argument("--fused-max", type=parse_size, default=100_000, help="largest size for the fused measurement")
     ap.add_argument("--max-dim-at-1m", type=int, default=400, help="skip spaces wider than this at 1M items")
@@ -297,7 +322,9 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     try:
         for name in args.section:
+            print("load average (1, 5, 15 min) at the start: %.2f %.2f %.2f on %d CPUs" % (*os.getloadavg(), os.cpu_count()))
             SECTIONS[name](args, work)
+            print("load average at the end: %.2f %.2f %.2f" % os.getloadavg())
     finally:
         if not args.keep and args.dir is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -52,8 +52,14 @@ def add_media(lib, n: int, kind: str = "audio", prefix: str = "/synthetic", fiel
     return ids
 
 
-def put_features(lib, media_ids, extractor: str, vectors, attrs: list[dict] | None = None, version: int = 1) -> None:
-    """Store one extractor's rows through the real feature store, in one transaction."""
+def put_features(lib, media_ids, extractor: str, vectors, attrs: list[dict] | None = None,
+                 version: int | None = None) -> None:
+    """Store one extractor's rows through the real feature store, in one transaction (by default with
+    the extractor's current version, or 1 for a name no extractor has)."""
+    if version is None:
+        from mediarec.extract import registry
+
+        version = registry.create(extractor).spec.version if extractor in registry.names() else 1
     with lib.transaction():
         for i, mid in enumerate(media_ids):
             fp = lib.conn.execute("SELECT fingerprint FROM media WHERE id = ?", (int(mid),)).fetchone()[0]

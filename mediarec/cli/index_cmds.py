@@ -32,9 +32,9 @@ def cmd_index(args: argparse.Namespace) -> int:
     for s in spaces:
         age = fmt_duration(time.time() - s["built_at"]) + " ago" if s["built"] else "never"
         state = "; ".join(s["reasons"]) if s["stale"] else ("current" if s["built"] else "no features")
-        rows.append((s["space"], s.get("items", ""), s.get("dim", ""), s.get("trees", ""), s.get("search_k", ""),
+        rows.append((s["space"], s.get("items", ""), s.get("dim", ""), s.get("cells", ""), s.get("probe", ""),
                      "" if s.get("recall_at_10") is None else f"{s['recall_at_10']:.3f}", age, state))
-    print_table(rows, ("space", "items", "dim", "trees", "search_k", "recall@10", "built", "state"))
+    print_table(rows, ("space", "items", "dim", "cells", "probe", "recall@10", "built", "state"))
     if built:
         done = [f"{name} ({r['items']} items, {r['seconds']:.1f} s)" for name, r in built.items()
                 if r["action"] == "built"]

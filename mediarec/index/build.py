@@ -1,15 +1,20 @@
 """Build a space's index from the stored features and swap it in atomically.
 
-A build writes new files under a fresh build id (`<space>-<id>.ann`, `.npy`, `.stats.npz`), each via a
+The layout (cells.py): the items are partitioned into cells by k-means and stored cell by cell in
+`<space>-<id>.npy`; `<space>-<id>.cells.npz` holds where each cell starts and its centroid, and
+`<space>-<id>.ann` is the space's Annoy index, over the centroids: a search asks it for the nearest
+cells and scores their items exactly.
+
+A build writes new files under a fresh build id (`.ann`, `.npy`, `.cells.npz`, `.stats.npz`), each via a
 temp file and a rename; then it stores the id map in SQLite and replaces `<space>.json`, the manifest
 naming the files, with one rename. Readers that opened the old files keep them: on POSIX a deleted file
 stays readable while it is mapped, and the old id map is held in memory. A lock file keeps two
 processes from building the same space at once.
 
-Recall: Annoy's defaults give poor recall on embedding-like data (see bench/recommend.py), so each
-build measures it. It queries a sample of its own items, compares with exact search, and keeps the
-smallest `search_k` (nodes inspected per query) that reaches the target recall@10 after exact
-re-ranking. The search then costs no more than the data needs."""
+Recall: how many cells a search must read depends on the data, so each build measures it. It queries
+a sample of its own items, compares with exact search, and keeps the smallest `probe` (cells scored
+per query) that reaches the target recall@10, then the smallest Annoy `search_k` over the centroids
+that keeps it. The search then costs no more than the data needs."""
 from __future__ import annotations
 
 import logging
@@ -26,6 +31,7 @@ import numpy as np
 from ..errors import MediarecError
 from . import exact
 from .annoy_file import AnnoyFile, write_annoy
+from .cells import n_cells, partition, scan
 from .compose import Layout, compose
 from .manifest import Manifest, manifest_path, write_manifest
 from .spaces import SPACES, Space
@@ -39,27 +45,25 @@ FRESH_MARGIN_S = 60.0
 """Rows created up to this long before a build's snapshot are also searched exactly: a writer stamps its
 rows inside its transaction, before it commits, so a row committed just after the snapshot can carry an
 older time. Analysis batches commit within seconds; a minute is a wide margin and costs a few items."""
-SEARCH_K_START = 250  # calibration doubles search_k from here, then narrows the last step by bisection
-SEARCH_K_MAX = 200_000
 CALIBRATION_K = 10
 
 
-def default_trees(n_items: int) -> int:
-    """More trees let a smaller search_k reach the same recall, and search time follows search_k; trees
-    cost build time and index size. Measured on the clustered 256-d vectors of bench/recommend.py at
-    100k items, for recall@10 >= 0.985: 100 trees needed search_k 20000, 150 14000, 200 11000, 250 10000;
-    the index files of 100, 150 and 250 trees take about 220, 280 and 400 MB."""
-    return 50 if n_items < 5_000 else 100 if n_items < 50_000 else 200
+def default_trees(n_cells: int) -> int:
+    """Trees of the Annoy index over the centroids. It is small (a few thousand centroids at most), so
+    trees are cheap; with 20, a search_k of about one pass over the centroids ranks the nearest cells
+    as exactly as scoring every centroid (measured at 1000 cells of 256-d: same recall@10, 0.05 ms)."""
+    return 10 if n_cells < 256 else 20
 
 
 def candidates_for(k: int) -> int:
-    """How many ids to ask Annoy for when k are wanted: room for the item itself, duplicates and filters."""
+    """How many ids a search ranks when k are wanted: room for the item itself, duplicates and filters."""
     return 2 * k + 20
 
 
 @dataclass
 class BuildOptions:
-    n_trees: int | None = None  # None: default_trees(n)
+    n_trees: int | None = None  # trees of the Annoy index over the centroids; None: default_trees(cells)
+    cells: int | None = None  # None: cells.n_cells(n), about 100 items per cell
     target_recall: float = 0.985  # calibrated recall@10 to reach (the promise is 0.98; this leaves a margin)
     calibration_queries: int = 400  # the recall estimate is within about 0.003 (one standard error)
     n_jobs: int = 1  # threads Annoy builds with (-1: all cores); a background build leaves the player a core
@@ -67,42 +71,67 @@ class BuildOptions:
     fresh_margin: float = FRESH_MARGIN_S
 
 
-def calibrate(ann: AnnoyFile, vectors: np.ndarray, trees: int, opts: BuildOptions) -> tuple[int, float, list]:
-    """The smallest search_k (to within about 10%) whose re-ranked recall@10 reaches the target, its recall,
-    and every step tried: doubling from SEARCH_K_START until the target is met, then bisecting the last
-    step. Queries are a seeded sample of the items themselves (each excluded from its own answer, as "more
-    like this" does). See `recall_at_k` for how ties count."""
-    n, k = len(vectors), CALIBRATION_K
+def calibrate(ann: AnnoyFile, matrix: np.ndarray, starts: np.ndarray, trees: int, opts: BuildOptions
+              ) -> tuple[int, int, float, list]:
+    """(probe, search_k, recall@10, every step tried): the cheapest pair whose recall@10 reaches the target.
+
+    Annoy's search_k goes down a ladder, from `cells x trees` (Annoy then scores every centroid: the exact
+    nearest cells) halving to about one cell per probe; at each rung the smallest probe that reaches the
+    target is found by doubling and bisecting (recall cannot fall as probe grows: Annoy returns the best
+    `probe` of the same candidates). The cost of a query is about search_k + probe x rows per cell, in
+    vectors read: Annoy reads one per candidate it collects, the scan one per row (both measured at
+    ~0.08 us per 256-d vector, bench/recommend.py at 100k). Queries are a seeded sample of the items
+    themselves, each excluded from its own answer as "more like this" does; see `recall_at_k` for ties."""
+    n, k, cells = len(matrix), CALIBRATION_K, len(starts) - 1
+    everything = cells * trees
     if n <= k + 1:
-        return n * trees, 1.0, []
+        return cells, everything, 1.0, []
     rng = np.random.default_rng(opts.seed)
     queries = np.sort(rng.choice(n, size=min(opts.calibration_queries, n), replace=False))
-    q_vectors = np.asarray(vectors[queries])
-    kth = kth_best_scores(vectors, queries, k)
-    tried: dict[int, float] = {}
+    q_vectors = np.asarray(matrix[queries])
+    kth = kth_best_scores(matrix, queries, k)
+    cell_starts = starts.tolist()
+    tried: dict[tuple[int, int], float] = {}
 
-    def recall_at(search_k: int) -> float:
-        found = []
-        for q, v in zip(queries, q_vectors):
-            rows = ann.query(v, candidates_for(k), search_k)
-            rows = rows[rows != q]
-            scores = np.asarray(vectors[rows]) @ v
-            found.append(scores[exact.top(scores, k)])
-        tried[search_k] = recall_at_k(found, kth, k)
-        return tried[search_k]
+    def reaches(probe: int, search_k: int) -> bool:
+        if (probe, search_k) not in tried:
+            found = []
+            for q, v in zip(queries, q_vectors):
+                rows, scores = scan(matrix, cell_starts, ann.query(v, probe, search_k), v)
+                scores = scores[rows != q]
+                found.append(scores[exact.top(scores, k)])
+            tried[probe, search_k] = recall_at_k(found, kth, k)
+        return tried[probe, search_k] >= opts.target_recall
 
-    exhaustive = min(SEARCH_K_MAX, n * trees)  # past this Annoy already looks at every item
-    low, high = 0, SEARCH_K_START
-    while recall_at(high) < opts.target_recall and high < exhaustive:
-        low, high = high, min(2 * high, exhaustive)
-    while low and high - low > 0.1 * high:
-        mid = (low + high) // 2
-        if recall_at(mid) >= opts.target_recall:
-            high = mid
-        else:
-            low = mid
-    steps = [{"search_k": sk, "recall": round(r, 4)} for sk, r in sorted(tried.items())]
-    return high, tried[high], steps
+    def smallest_probe(search_k: int, low: int, most: int) -> int | None:
+        """The smallest probe in (low, most] that reaches the target at this search_k; None: none does."""
+        high = low + 1
+        while not reaches(high, search_k):
+            if high >= most:
+                return None
+            low, high = high, min(most, low + 2 * (high - low))
+        while high - low > 1:
+            mid = (low + high) // 2
+            low, high = (low, mid) if reaches(mid, search_k) else (mid, high)
+        return high
+
+    per_cell = n / cells
+    best: tuple[float, int, int] | None = None
+    search_k, low = everything, 0
+    while True:
+        # Only a probe that would be cheaper than the best so far is worth trying at a lower rung.
+        most = cells if best is None else min(cells, int((best[0] - search_k) / per_cell))
+        probe = smallest_probe(search_k, low, most) if most > low else None
+        if probe is None:
+            break  # cheaper rungs would need more cells than they save
+        best = (search_k + probe * per_cell, probe, search_k)
+        if search_k // 2 < max(probe, 1):
+            break
+        search_k, low = search_k // 2, probe - 1
+    assert best is not None  # at search_k = everything, probe = cells reads every row: recall 1
+    _, probe, search_k = best
+    steps = [{"probe": p, "search_k": sk, "recall": round(r, 4)} for (p, sk), r in sorted(tried.items())]
+    return probe, search_k, tried[probe, search_k], steps
 
 
 def kth_best_scores(vectors: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
@@ -137,21 +166,25 @@ def write_build(lib: "Library", index_dir: Path, space: Space, media_ids: np.nda
     index_dir.mkdir(parents=True, exist_ok=True)
     build_id = new_build_id()
     names = {"ann": f"{space.name}-{build_id}.ann", "vectors": f"{space.name}-{build_id}.npy",
-             "stats": f"{space.name}-{build_id}.stats.npz"}
+             "cells": f"{space.name}-{build_id}.cells.npz", "stats": f"{space.name}-{build_id}.stats.npz"}
     n, dim = vectors.shape
-    trees = opts.n_trees or default_trees(n)
-    _save_npy(index_dir / names["vectors"], vectors)
-    _save_stats(index_dir / names["stats"], layout)
-    write_annoy(index_dir / names["ann"], vectors, trees, seed=opts.seed, n_jobs=opts.n_jobs)
-    matrix = np.load(index_dir / names["vectors"], mmap_mode="r")
-    ann = AnnoyFile(index_dir / names["ann"], dim, n, first_row=np.asarray(matrix[0]))
+    part = partition(vectors, opts.cells or n_cells(n), seed=opts.seed)
+    media_ids = np.asarray(media_ids)[part.order]  # row i of the stored matrix is media_ids[i]
+    cells = len(part.starts) - 1
+    trees = opts.n_trees or default_trees(cells)
+    _save_npy(index_dir / names["vectors"], vectors, part.order)
+    _save_npz(index_dir / names["cells"], {"starts": part.starts, "centroids": part.centroids})
+    _save_npz(index_dir / names["stats"], layout.stats_arrays() if layout else {})
+    write_annoy(index_dir / names["ann"], part.centroids, trees, seed=opts.seed, n_jobs=opts.n_jobs)
+    matrix = np.load(index_dir / names["vectors"], mmap_mode="r").view(np.ndarray)
+    ann = AnnoyFile(index_dir / names["ann"], dim, cells, first_row=part.centroids[0])
     try:
-        search_k, recall, tried = calibrate(ann, matrix, trees, opts)
+        probe, search_k, recall, tried = calibrate(ann, matrix, part.starts, trees, opts)
     finally:
         ann.close()
     manifest = Manifest(
-        space=space.name, build_id=build_id, items=n, dim=dim, trees=trees, search_k=search_k,
-        built_at=time.time(), snapshot_at=snapshot_at, fresh_after=snapshot_at - opts.fresh_margin,
+        space=space.name, build_id=build_id, items=n, dim=dim, cells=cells, probe=probe, trees=trees,
+        search_k=search_k, built_at=time.time(), snapshot_at=snapshot_at, fresh_after=snapshot_at - opts.fresh_margin,
         build_seconds=round(time.perf_counter() - started, 3), recall_at_10=round(recall, 4),
         extractors=extractors or {},
         blocks=[{"sources": list(b.sources), "weight": b.weight, "transform": b.transform.name,
@@ -160,8 +193,8 @@ def write_build(lib: "Library", index_dir: Path, space: Space, media_ids: np.nda
     lib.index.replace(space.name, build_id, media_ids.tolist(), manifest.built_at)
     write_manifest(index_dir, manifest)
     _remove_other_builds(index_dir, space.name, build_id)
-    log.info("built %s index: %d items, %d trees, search_k %d, recall@10 %.3f, %.1f s", space.name, n, trees,
-             search_k, recall, manifest.build_seconds)
+    log.info("built %s index: %d items in %d cells, probe %d, search_k %d, recall@10 %.3f, %.1f s", space.name,
+             n, cells, probe, search_k, recall, manifest.build_seconds)
     return manifest
 
 
@@ -196,17 +229,27 @@ def load_layout(index_dir: Path, manifest: Manifest) -> Layout:
                   {k: v["dim"] for k, v in manifest.extractors.items()}, stats, widths)
 
 
-def _save_npy(path: Path, vectors: np.ndarray) -> None:
+def _save_npy(path: Path, vectors: np.ndarray, order: np.ndarray) -> None:
+    """Rows `order` of `vectors`, in that order, written in blocks (the input may be memory-mapped)."""
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        np.save(f, np.asarray(vectors, dtype=np.float32))
+    out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(len(order), vectors.shape[1]))
+    for s in range(0, len(order), 65536):
+        block = np.asarray(vectors[order[s:s + 65536]], dtype=np.float32)
+        if not np.isfinite(block).all():
+            out.flush()
+            del out
+            tmp.unlink(missing_ok=True)
+            raise ValueError("vectors contain NaN or infinity")
+        out[s:s + len(block)] = block
+    out.flush()
+    del out
     os.replace(tmp, path)
 
 
-def _save_stats(path: Path, layout: Layout | None) -> None:
+def _save_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "wb") as f:
-        np.savez(f, **(layout.stats_arrays() if layout else {}))
+        np.savez(f, **arrays)
     os.replace(tmp, path)
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .build import BuildInProgress, BuildOptions, build_space, remove_space
 from .compose import registered_versions, resolve_versions
-from .manifest import read_manifest
+from .manifest import manifest_path, read_manifest
 from .spaces import SPACES
 
 if TYPE_CHECKING:
@@ -33,8 +33,9 @@ def space_status(lib: "Library", index_dir: Path, space_name: str, registered: d
     has_data = any(s["count"] for s in now.values())
     reasons: list[str] = []
     if m is None:
-        if has_data:
-            reasons.append("not built yet")
+        if has_data:  # a manifest that cannot be read is another format's (an older mediarec) or damaged
+            reasons.append("built in another format: rebuild" if manifest_path(index_dir, space_name).exists()
+                           else "not built yet")
     else:
         for name, cur in now.items():
             built = m.extractors.get(name)
@@ -52,8 +53,9 @@ def space_status(lib: "Library", index_dir: Path, space_name: str, registered: d
     doc: dict[str, Any] = {"space": space_name, "built": m is not None, "stale": bool(reasons), "reasons": reasons,
                            "extractors": now, "description": space.description}
     if m is not None:
-        doc.update(items=m.items, dim=m.dim, trees=m.trees, search_k=m.search_k, recall_at_10=m.recall_at_10,
-                   built_at=m.built_at, build_seconds=m.build_seconds, build_id=m.build_id)
+        doc.update(items=m.items, dim=m.dim, cells=m.cells, probe=m.probe, trees=m.trees, search_k=m.search_k,
+                   recall_at_10=m.recall_at_10, built_at=m.built_at, build_seconds=m.build_seconds,
+                   build_id=m.build_id)
     return doc
 
 
@@ -82,7 +84,8 @@ def rebuild(lib: "Library", index_dir: Path, spaces: Iterable[str] | None = None
             out[name] = {"action": "busy", "message": str(exc)}
             continue
         out[name] = {"action": "built", "items": m.items if m else 0, "seconds": m.build_seconds if m else 0,
-                     "search_k": m.search_k if m else None, "recall_at_10": m.recall_at_10 if m else None}
+                     "cells": m.cells if m else None, "probe": m.probe if m else None,
+                     "recall_at_10": m.recall_at_10 if m else None}
     return out
 
 

@@ -1,5 +1,6 @@
-"""Searching one space: the built Annoy index, re-ranked exactly, merged with an exact search over what
-was analysed since the build, so a new item is findable the moment its features are stored.
+"""Searching one space: the built index (Annoy picks the nearest cells, their items are scored exactly),
+merged with an exact search over what was analysed since the build, so a new item is findable the
+moment its features are stored.
 
 What the build cannot know is found by asking the database (cheaply: only when another write has
 happened since the last search) which items have feature rows or media changes newer than the build's
@@ -8,6 +9,7 @@ no longer ok are dropped. Without a usable build everything is searched exactly.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import time
 from dataclasses import dataclass
@@ -18,7 +20,8 @@ import numpy as np
 
 from . import exact
 from .annoy_file import AnnoyFile, IndexUnavailable
-from .build import candidates_for, load_layout
+from .build import CALIBRATION_K, candidates_for, load_layout
+from .cells import scan as scan_cells
 from .compose import Layout, compose
 from .manifest import Manifest, manifest_path, read_manifest
 from .spaces import SPACES
@@ -34,6 +37,7 @@ scan then takes at most about 1.5 ms and is never wrong (the 10-d mood space up 
 measured by bench/recommend.py; the 256-d audio space up to ~4k items)."""
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
+_CALIBRATED_WANT = candidates_for(CALIBRATION_K)  # what a build's probe and search_k were calibrated for
 KIND_CODES = {"audio": 0, "video": 1}  # anything else (a media row deleted since the build): 2
 
 
@@ -53,10 +57,11 @@ def kind_mask(kinds: Iterable[str]) -> np.ndarray:
 @dataclass
 class _Built:
     manifest: Manifest
-    ann: AnnoyFile
-    matrix: np.ndarray  # memory-mapped, row i = annoy id i
-    media_ids: np.ndarray  # annoy id -> media id
-    kind_codes: np.ndarray  # annoy id -> KIND_CODES
+    ann: AnnoyFile  # over the cell centroids
+    matrix: np.ndarray  # memory-mapped, rows in cell order
+    starts: list[int]  # cell c holds rows starts[c]:starts[c + 1]
+    media_ids: np.ndarray  # row -> media id
+    kind_codes: np.ndarray  # row -> KIND_CODES
     order: np.ndarray  # argsort of media_ids, for id -> row lookups
     layout: Layout
 
@@ -66,6 +71,21 @@ class _Built:
         pos = np.minimum(pos, len(self.order) - 1)
         rows = self.order[pos]
         return np.where(self.media_ids[rows] == media_ids, rows, -1)
+
+    def candidates(self, vector: np.ndarray, want: int, widen: int = 1) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, cosines) of every item in the cells nearest `vector`: as many cells as calibrated for
+        CALIBRATION_K results, more in proportion when more are wanted, times `widen`."""
+        m = self.manifest
+        scale = widen * max(1.0, want / _CALIBRATED_WANT)
+        probe = min(m.cells, math.ceil(m.probe * scale))
+        search_k = min(m.cells * m.trees, math.ceil(m.search_k * scale))
+        return scan_cells(self.matrix, self.starts, self.ann.query(vector, probe, search_k), vector)
+
+
+@dataclass
+class _Usable:
+    mask: np.ndarray  # per row of the build
+    rows: np.ndarray  # the rows where it is True
 
 
 @dataclass
@@ -109,6 +129,8 @@ class SpaceIndex:
         self._fresh = _Fresh(_EMPTY_IDS, np.zeros((0, 0), np.float32), np.zeros(0, np.int8), _EMPTY_IDS)
         self._token: tuple | None = None
         self._exact_layout: Layout | None = None
+        self._usable_rows: dict[bytes | None, _Usable | None] = {}
+        self._manifest_file = str(manifest_path(self.index_dir, self.space.name))
 
     # --- keeping up with the disk and the database ------------------------------------------------------
     def refresh(self) -> None:
@@ -122,10 +144,11 @@ class SpaceIndex:
         if token != self._token:
             self._refresh_fresh()
             self._token = token
+            self._usable_rows = {}
 
     def _manifest_stamp(self) -> tuple | None:
         try:
-            st = os.stat(manifest_path(self.index_dir, self.space.name))
+            st = os.stat(self._manifest_file)
             return st.st_mtime_ns, st.st_size, st.st_ino
         except OSError:
             return None
@@ -155,9 +178,14 @@ class SpaceIndex:
         matrix = np.load(self.index_dir / m.files["vectors"], mmap_mode="r").view(np.ndarray)
         if matrix.shape != (m.items, m.dim):
             raise IndexUnavailable(f"{m.files['vectors']}: shape {matrix.shape}, manifest ({m.items}, {m.dim})")
-        ann = AnnoyFile(self.index_dir / m.files["ann"], m.dim, m.items, first_row=np.asarray(matrix[0]))
+        with np.load(self.index_dir / m.files["cells"], allow_pickle=False) as z:
+            starts, centroids = z["starts"].astype(np.int64), z["centroids"]
+        if (len(starts) != m.cells + 1 or starts[0] != 0 or starts[-1] != m.items or np.any(np.diff(starts) <= 0)
+                or centroids.shape != (m.cells, m.dim)):
+            raise IndexUnavailable(f"{m.files['cells']}: cells do not match the manifest")
+        ann = AnnoyFile(self.index_dir / m.files["ann"], m.dim, m.cells, first_row=centroids[0])
         self.problem = None
-        return _Built(m, ann, matrix, media_ids, kind_codes(kinds), np.argsort(media_ids, kind="stable"),
+        return _Built(m, ann, matrix, starts.tolist(), media_ids, kind_codes(kinds), np.argsort(media_ids, kind="stable"),
                       load_layout(self.index_dir, m))
 
     def _refresh_fresh(self) -> None:
@@ -239,17 +267,20 @@ class SpaceIndex:
     def search(self, vector: np.ndarray, k: int, exclude: Iterable[int] = (), kinds: Iterable[str] | None = None,
                refresh: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """(media ids, cosines) of the k items nearest `vector`, best first, leaving out `exclude` and
-        items not of `kinds`. Annoy candidates are re-scored exactly on the stored vectors."""
+        items not of `kinds`. Every result is scored exactly on the stored vectors."""
         if refresh:
             self.refresh()
         vector = np.asarray(vector, dtype=np.float32)
         drop = {int(i) for i in exclude}
         allowed = None if kinds is None else kind_mask(kinds)
-        found = [self._search_fresh(vector, k, drop, allowed)]
-        if self._built is not None:
-            found.append(self._search_built(vector, k, drop, allowed))
-        ids = np.concatenate([f[0] for f in found])
-        scores = np.concatenate([f[1] for f in found])
+        fresh = self._search_fresh(vector, k, drop, allowed)
+        if self._built is None:
+            return fresh
+        built = self._search_built(vector, k, drop, allowed)
+        if len(fresh[0]) == 0:  # nothing analysed since the build: already best first
+            return built
+        ids = np.concatenate([fresh[0], built[0]])
+        scores = np.concatenate([fresh[1], built[1]])
         best = exact.top(scores, k)
         return ids[best], scores[best]
 
@@ -265,28 +296,50 @@ class SpaceIndex:
         return f.ids[ok][best], scores[best]
 
     def _search_built(self, vector, k, drop: set[int], allowed):
-        b, f = self._built, self._fresh
+        b = self._built
         n = b.manifest.items
         want = candidates_for(k) + len(drop)
-        while True:
-            # Small (a scan takes well under a millisecond), or filtered so hard that a scan is cheaper.
-            scan = n * b.manifest.dim <= self.scan_below or want * 4 >= n
-            if scan:
-                rows = np.arange(n)
-                ok = ~np.isin(b.media_ids, np.union1d(f.masked, list(drop))) if drop or len(f.masked) else \
-                    np.ones(n, dtype=bool)
-            else:
-                rows = b.ann.query(vector, want, max(b.manifest.search_k, 2 * want))
-                ok = _not_in(b.media_ids[rows], drop, f.masked)
-            if allowed is not None:
-                ok &= allowed[b.kind_codes[rows]]
-            if scan or ok.sum() >= k:
-                break
-            want *= 4
-        rows = rows[ok]
-        scores = (b.matrix @ vector)[rows] if scan else b.matrix[rows] @ vector
-        best = exact.top(scores, k)
-        return b.media_ids[rows[best]], scores[best]
+        usable = self._usable(allowed)
+        if usable is not None and len(usable.rows) * len(usable.rows) <= want * n // 2:
+            # So few rows may be returned that the cells would have to be read far out to find `want` of
+            # them: score those rows alone (reading r rows beats reading about want * n / r).
+            rows = usable.rows
+            scores = b.matrix[rows] @ vector if len(rows) else np.zeros(0, np.float32)
+        elif n * b.manifest.dim <= self.scan_below or want * 4 >= n:
+            # Small (a scan takes well under a millisecond), or so much is wanted that a scan is cheaper.
+            rows, scores = np.arange(n), b.matrix @ vector
+        else:
+            widen = 1.0
+            while True:
+                rows, scores = b.candidates(vector, want, widen)
+                found = len(rows) if usable is None else int(np.count_nonzero(usable.mask[rows]))
+                if found >= want or len(rows) == n:
+                    break
+                # Small cells, or a filter left too few in them: read as many more cells as that suggests.
+                widen *= max(2.0, 1.5 * want / max(found, 1))
+        if usable is not None and len(rows) and rows is not usable.rows:
+            keep = usable.mask[rows]
+            rows, scores = rows[keep], scores[keep]
+        best = exact.top(scores, want)
+        ids = b.media_ids[rows[best]]
+        ok = _not_in(ids, drop, _EMPTY_IDS)
+        return ids[ok][:k], scores[best][ok][:k]
+
+    def _usable(self, allowed: np.ndarray | None) -> "_Usable | None":
+        """The rows a search may return: of an allowed kind, and not superseded by the fresh search
+        (re-analysed, or no longer ok). Kept per kind filter until the next refresh; None when all may."""
+        key = None if allowed is None else allowed.tobytes()
+        if key not in self._usable_rows:
+            b = self._built
+            mask = None if allowed is None else allowed[b.kind_codes]
+            if len(self._fresh.masked):
+                rows = b.rows_of(self._fresh.masked)
+                rows = rows[rows >= 0]
+                if len(rows):
+                    mask = np.ones(b.manifest.items, dtype=bool) if mask is None else mask.copy()
+                    mask[rows] = False
+            self._usable_rows[key] = None if mask is None or mask.all() else _Usable(mask, np.flatnonzero(mask))
+        return self._usable_rows[key]
 
     def close(self) -> None:
         if self._built is not None:

@@ -1,11 +1,13 @@
-"""Building a space's index: recall, the manifest and id map, weighted blocks, the Annoy boundary, migration."""
+"""Building a space's index: recall, the manifest, cells and id map, kind filters, weighted blocks, the Annoy
+boundary, formats, migration."""
 import json
 import sqlite3
 
 import numpy as np
 import pytest
 
-from mediarec.index import BuildOptions, SpaceIndex, build_space
+from mediarec.extract import registry
+from mediarec.index import BuildOptions, SpaceIndex, build_space, rebuild, space_status
 from mediarec.index.annoy_file import AnnoyFile, IndexUnavailable, write_annoy
 from mediarec.index.build import kth_best_scores, recall_at_k
 from mediarec.index.compose import compose
@@ -14,6 +16,8 @@ from mediarec.index.spaces import SPACES
 from mediarec.library import Library
 from mediarec.library import schema as schema_mod
 from vector_factory import add_media, clustered, put_features
+
+MUSICNN_VERSION = registry.create("audio.musicnn").spec.version
 
 
 @pytest.fixture
@@ -60,7 +64,7 @@ def test_build_writes_manifest_files_and_a_dense_id_map(lib, index_dir):
     on_disk = read_manifest(index_dir, "audio")
     assert on_disk == m
     assert m.items == 600 and m.dim == 256 and m.trees > 0 and m.search_k > 0 and m.recall_at_10 >= 0.98
-    assert m.extractors["audio.musicnn"] == {"version": 1, "dim": 200, "count": 600,
+    assert m.extractors["audio.musicnn"] == {"version": MUSICNN_VERSION, "dim": 200, "count": 600,
                                              "max_created_at": pytest.approx(m.extractors["audio.musicnn"]["max_created_at"])}
     assert m.extractors["audio.dsp"]["dim"] == 56
     assert [b["width"] for b in m.blocks] == [200, 56]
@@ -158,3 +162,67 @@ def test_migration_to_v2_backs_up_and_adds_the_id_map(app_dirs, monkeypatch):
     assert len(backups) == 1
     with pytest.raises(sqlite3.OperationalError):
         sqlite3.connect(backups[0]).execute("SELECT * FROM index_items")
+
+
+def test_rows_are_stored_cell_by_cell_and_the_id_map_follows_them(lib, index_dir):
+    ids, _ = _audio_library(lib, 2000)
+    m = build_space(lib, index_dir, "audio", BuildOptions(fresh_margin=0))
+    assert m.cells > 1 and 1 <= m.probe <= m.cells and m.recall_at_10 >= 0.98
+    with np.load(index_dir / m.files["cells"]) as z:
+        starts = z["starts"]
+    assert starts[0] == 0 and starts[-1] == 2000 and np.all(np.diff(starts) > 0)
+    got, vectors, _ = compose(lib, SPACES["audio"])
+    stored, has = SpaceIndex(lib, index_dir, "audio", scan_below=0).vectors(got)
+    assert has.all() and np.allclose(stored, vectors)  # each item reads its own row, in whatever order stored
+
+
+def _exact_top(matrix, rows, query_row, k):
+    """Rows among `rows` nearest `query_row`, excluding it, best first (ties by position)."""
+    rows = np.array([r for r in rows if r != query_row])
+    return rows[np.argsort(-(matrix[rows] @ matrix[query_row]), kind="stable")[:k]]
+
+
+def _mixed_library(lib, index_dir, n, n_videos):
+    ids = np.array(add_media(lib, n - n_videos) + add_media(lib, n_videos, kind="video"))
+    put_features(lib, ids, "audio.musicnn", clustered(n, 200, seed=5)[0])
+    build_space(lib, index_dir, "audio", BuildOptions(fresh_margin=0))
+    index = SpaceIndex(lib, index_dir, "audio", scan_below=0)
+    return ids, index, index.vectors(ids)[0], np.arange(n - n_videos, n)
+
+
+def test_a_kind_filter_finds_the_nearest_items_of_that_kind(lib, index_dir):
+    ids, index, matrix, videos = _mixed_library(lib, index_dir, 4000, 1200)
+    queries = np.random.default_rng(2).choice(len(ids), size=60, replace=False)
+    hits = 0
+    for q in queries:
+        found, _ = index.search(matrix[q], 5, exclude=[ids[q]], kinds=("video",))
+        assert set(found.tolist()) <= set(ids[videos].tolist())
+        hits += len(set(found.tolist()) & set(ids[_exact_top(matrix, videos, q, 5)].tolist()))
+    assert hits / (5 * len(queries)) >= 0.95  # 30% are videos: found in the nearest cells
+
+
+def test_a_rare_kind_is_searched_exactly(lib, index_dir):
+    ids, index, matrix, videos = _mixed_library(lib, index_dir, 4000, 40)
+    for q in np.random.default_rng(3).choice(len(ids), size=10, replace=False):
+        found, _ = index.search(matrix[q], 5, exclude=[ids[q]], kinds=("video",))
+        assert found.tolist() == ids[_exact_top(matrix, videos, q, 5)].tolist()
+
+
+def test_an_index_of_another_format_is_searched_exactly_until_rebuilt(lib, index_dir):
+    ids, _ = _audio_library(lib, 600)
+    m = build_space(lib, index_dir, "audio", BuildOptions(fresh_margin=0))
+    doc = json.loads((index_dir / "audio.json").read_text())
+    doc["format"] = 1  # what an older mediarec wrote: Annoy over the items, rows in media order
+    (index_dir / "audio.json").write_text(json.dumps(doc))
+    index = SpaceIndex(lib, index_dir, "audio", scan_below=0)
+    v = index.vector(ids[0])
+    found, _ = index.search(v, 5, exclude=[ids[0]])
+    assert index.manifest is None  # not read as cells
+    _, all_vectors, _ = compose(lib, SPACES["audio"])
+    assert found.tolist() == [ids[i] for i in np.argsort(-(all_vectors @ v), kind="stable")[1:6]]
+    st = space_status(lib, index_dir, "audio", registered={})
+    assert st["stale"] and st["reasons"] == ["built in another format: rebuild"]
+    assert rebuild(lib, index_dir, ["audio"], opts=BuildOptions(fresh_margin=0))["audio"]["action"] == "built"
+    new = read_manifest(index_dir, "audio")
+    assert new.build_id != m.build_id and not space_status(lib, index_dir, "audio", registered={})["stale"]
+    assert sorted(p.name for p in index_dir.glob("audio-*")) == sorted(new.files.values())  # old files gone

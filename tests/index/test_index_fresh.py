@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from mediarec.cli import main
-from mediarec.index import BuildOptions, RebuildScheduler, SpaceIndex, build_space, space_status
+from mediarec.index import BuildOptions, RebuildScheduler, SpaceIndex, build_space, exact, space_status
+from mediarec.index.build import candidates_for
 from vector_factory import add_media, clustered, put_features
 
 N = 3000
@@ -75,8 +76,8 @@ def test_swap_is_atomic_and_a_reader_of_the_old_build_keeps_working(lib, index_d
     second = build_space(lib, index_dir, "audio", BuildOptions(fresh_margin=0))
     assert second.build_id != first.build_id and second.items == N + 5
     assert not (index_dir / first.files["ann"]).exists()  # the old files are gone from the directory ...
-    rows = held.ann.query(query, 10, held.manifest.search_k)  # ... and still readable by who had them
-    old_answer = held.media_ids[rows[np.argsort(-(held.matrix[rows] @ query), kind="stable")]]
+    rows, scores = held.candidates(query, candidates_for(10))  # ... and still readable by who had them
+    old_answer = held.media_ids[rows[exact.top(scores, 10)]]
     assert old_answer.tolist() == expected.tolist()
     found, _ = reader.search(query, 10)  # the next search picks up the new build
     assert reader.manifest.build_id == second.build_id and found.tolist() == expected.tolist()
