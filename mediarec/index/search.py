@@ -12,7 +12,7 @@ import logging
 import math
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
@@ -31,10 +31,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCAN_BELOW = 1_000_000
-"""A build with at most this many numbers (items x dim) is scanned exactly instead of through Annoy: the
-scan then takes at most about 1.5 ms and is never wrong (the 10-d mood space up to 100k items: 1.6 ms
-measured by bench/recommend.py; the 256-d audio space up to ~4k items)."""
+SCAN_BELOW = 200_000
+"""A build with at most this many numbers (items x dim) is scanned exactly instead of through its cells:
+the scan then takes at most about 0.3 ms, what a search of the cells takes (bench/recommend.py at 100k:
+0.3-0.5 ms in the 10-d mood and 256-d audio spaces; a scan of 100k x 10 numbers and its top-k, ~1.2 ms),
+and is never wrong: the 10-d mood space up to 20k items, the 256-d audio space up to ~800."""
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
 _CALIBRATED_WANT = candidates_for(CALIBRATION_K)  # what a build's probe and search_k were calibrated for
@@ -64,10 +65,15 @@ class _Built:
     kind_codes: np.ndarray  # row -> KIND_CODES
     order: np.ndarray  # argsort of media_ids, for id -> row lookups
     layout: Layout
+    sorted_ids: np.ndarray = field(init=False)  # media_ids[order]
+
+    def __post_init__(self) -> None:
+        # searchsorted(sorter=...) checks the whole sorter at every call (~70 us at 100k items)
+        self.sorted_ids = self.media_ids[self.order]
 
     def rows_of(self, media_ids: np.ndarray) -> np.ndarray:
         """Row of each media id, -1 where the build does not hold it."""
-        pos = np.searchsorted(self.media_ids, media_ids, sorter=self.order)
+        pos = np.searchsorted(self.sorted_ids, media_ids)
         pos = np.minimum(pos, len(self.order) - 1)
         rows = self.order[pos]
         return np.where(self.media_ids[rows] == media_ids, rows, -1)
