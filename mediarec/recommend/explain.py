@@ -119,8 +119,8 @@ class Explainer:
         strength = float(contributions[GROUP_COLUMNS["session"]].sum())
         if strength <= CARRIES or not self.anchors:
             return None
-        anchor, sim, per_space = self._nearest(pick, self.anchors)
-        if anchor is None or sim < ALIKE:
+        anchor, sim, per_space = self._nearest(pick, [a for a in self.anchors if a != pick])
+        if anchor is None or sim < ALIKE:  # (a pick heard earlier in the session is not like itself)
             return None
         return strength, [f"because you finished {self._title(anchor)}", *self._shared(anchor, pick, per_space, 1)]
 
