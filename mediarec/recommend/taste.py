@@ -71,6 +71,11 @@ class Taste:
         c = self.counts[r]
         return ItemRecord(int(c[0]), int(c[1]), int(c[2]), int(c[3]), float(self.floats[r, 0]))
 
+    def disliked(self) -> np.ndarray:
+        """Media ids disliked more often than liked: up next leaves them out (the user said so)."""
+        n = len(self.row)
+        return self.ids[:n][self.counts[:n, COUNT_OF["dislike"]] > self.counts[:n, COUNT_OF["like"]]]
+
     def _decay(self, rows, now: float) -> np.ndarray:
         if self.half_life_s <= 0:
             return np.ones(np.size(rows))

@@ -10,7 +10,8 @@
   recommend(n, kind, now)   -> UpNextList: ids and scores (P(finished)) best first, with reasons
   save()                    the state as plain JSON in kv (STATE_KEY); __init__ loads it
 A list is: candidates (candidates.py), features (features.py), scores (scorer.py), re-ranking
-(rerank.py), reasons (explain.py). `upnext(lib, index_dir, ...)` does one catch-up and one list."""
+(rerank.py), reasons (explain.py). Items disliked more than liked are never offered (while the library
+has other items to offer). `upnext(lib, index_dir, ...)` does one catch-up and one list."""
 from __future__ import annotations
 
 import dataclasses
@@ -215,7 +216,9 @@ class UpNext:
         weights = {s: self.params.space_weights.get(s, 0.0) for s in spaces}
         ctx = self.context(now)
         catalogue = self.catalogue.ids(kinds)
-        exclude = self._no_repeat(max(0, len(catalogue) - max(n, len(catalogue) // 3)))
+        # What the user disliked stays out first (they said so), then what was heard lately (it comes back).
+        disliked = set(self.taste.disliked()[:max(0, len(catalogue) - n)].tolist())
+        exclude = disliked | self._no_repeat(max(0, len(catalogue) - len(disliked) - max(n, len(catalogue) // 3)))
         rng = np.random.default_rng([self.cursor["count"], KIND_SEED[kind]])
         cands = gather(self.vectors, self.neighbours, ctx, spaces, kinds, exclude, self.taste.items, catalogue,
                        self.params.neighbours, n, rng, weights, self.cursor["count"])

@@ -189,3 +189,18 @@ def test_a_pick_heard_earlier_in_the_session_is_never_explained_by_itself(lib, i
     for pick in found.picks:
         assert f"because you finished {titles[pick.id]['title']}" not in pick.reasons, pick.reasons
     assert any(w.startswith("because you finished") for p in found.picks for w in p.reasons)
+
+
+def test_a_disliked_item_is_not_offered_again(lib, index_dir):
+    small = clustered_library(lib, clusters=2, per_cluster=8)  # so small that every item comes round
+    listener = Listener(lib, small, {0, 1})
+    for _ in range(12):
+        listener.hear(int(upnext(lib, index_dir, n=5, explain=False, now=listener.ts).ids[0]))
+    top = int(upnext(lib, index_dir, n=5, explain=False, now=listener.ts).ids[0])
+    events.record(lib, top, "dislike", ts=listener.ts)
+    for _ in range(20):
+        found = upnext(lib, index_dir, n=5, explain=False, now=listener.ts).ids.tolist()
+        assert top not in found and len(found) == 5
+        listener.hear(found[0])
+    events.record(lib, top, "like", ts=listener.ts)  # a change of mind brings it back
+    assert top in upnext(lib, index_dir, n=16, explain=False, now=listener.ts).ids.tolist()
