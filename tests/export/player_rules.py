@@ -1,7 +1,7 @@
 """Strict stand-ins for how mpv and VLC turn a playlist line into the file they open (POSIX).
 
-mpv and VLC are not installed on the test machines (and tests must not install them), so the tests
-check our playlists against these models of their documented/source behaviour:
+VLC is not installed on the test machines (mpv is, by setup.sh: test_playlist_formats also runs the real
+mpv), so the tests check our playlists against these models of their documented/source behaviour:
 
 mpv (demux/demux_playlist.c, options/path.c): each line is stripped of white space; empty lines and
 lines starting with '#' are skipped ('#EXTM3U' must be the first line); a line that looks like

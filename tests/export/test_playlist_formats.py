@@ -1,5 +1,7 @@
 """Writing playlists with hostile file names: our reader, mpv's and VLC's rules and an XML parser agree."""
 import os
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from urllib.parse import unquote_to_bytes
 
@@ -61,6 +63,35 @@ def test_mpv_and_vlc_open_the_same_files(tree, ext, relative):
     mpv, vlc = (mpv_m3u, vlc_m3u) if ext == "m3u8" else (mpv_pls, vlc_pls)
     assert [opens(p) for p in mpv(text, playlist)] == [opens(p) for p in paths]
     assert [opens(p) for p in vlc(text, playlist)] == [opens(p) for p in paths]
+
+
+MPV_RECORDER = """local out = io.open(mp.get_opt("rec-out"), "a")
+mp.register_event("start-file", function()
+  local path = mp.get_property("path")
+  out:write((path:gsub(".", function(c) return string.format("%02x", c:byte()) end)), "\\n")
+  out:flush()
+end)
+"""
+"""An mpv script that writes the path of every playlist entry mpv starts, hex-encoded (names hold newlines)."""
+
+
+@pytest.mark.skipif(shutil.which("mpv") is None, reason="mpv is not installed (setup.sh installs it as root)")
+@pytest.mark.parametrize("relative", [False, True])
+@pytest.mark.parametrize("ext", ["m3u8", "m3u", "pls"])
+def test_the_real_mpv_opens_every_file_of_the_playlist(tree, ext, relative):
+    root, paths = tree
+    for p in paths:  # not empty: mpv then tries each file as media
+        with open(p, "wb") as f:
+            f.write(b"not audio")
+    playlist = root / "lists" / f"mix.{ext}"
+    save_playlist(playlist, entries_for(paths), relative=relative)
+    script, out = root / "rec.lua", root / "opened.txt"
+    script.write_text(MPV_RECORDER, encoding="utf-8")
+    subprocess.run(["mpv", "--no-config", "--vo=null", "--ao=null", "--idle=no", "--really-quiet",
+                    f"--script={script}", f"--script-opts=rec-out={out}", f"--playlist={playlist}"],
+                   stdin=subprocess.DEVNULL, capture_output=True, timeout=120, check=False)
+    opened = [os.fsdecode(bytes.fromhex(line)) for line in out.read_text().split()]
+    assert [opens(p) for p in opened] == [opens(p) for p in paths]
 
 
 def test_m3u8_lines_extinf_and_uri_fallback(tree):
