@@ -3,8 +3,10 @@
 spaces.py   the spaces as data (blocks of extractors, weights, transforms)
 compose.py  space vectors from the stored features
 annoy_file  the Annoy boundary, validated        exact.py   numpy cosine search
-build.py    build, calibrate search_k, swap      search.py  built index + exact search of what is newer
-maintain.py staleness, rebuild, the debounced background rebuilder
+cells.py    k-means cells, Annoy over centroids  build.py   build, calibrate probe and search_k, swap
+search.py   built index + exact search of what is newer
+fused.py    all spaces in one index, for "more like this" over all of them
+maintain.py staleness, rebuild (the spaces, then the fused index), the debounced background rebuilder
 """
 from .build import BuildInProgress, BuildOptions, build_space
 from .maintain import RebuildScheduler, rebuild, space_status, status

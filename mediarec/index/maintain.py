@@ -3,7 +3,8 @@
 Annoy cannot add items to a built index, so changes are absorbed in two ways: searches look at what
 changed since the build exactly (search.py), and a rebuild folds it in. Staleness compares each
 manifest with the features table now: extractor versions, vector lengths, current row counts and the
-newest row's time."""
+newest row's time. The fused index (fused.py) is stale when the spaces' builds or the weights changed;
+`rebuild` brings it up to date after the spaces."""
 from __future__ import annotations
 
 import logging
@@ -61,7 +62,21 @@ def space_status(lib: "Library", index_dir: Path, space_name: str, registered: d
 
 def status(lib: "Library", index_dir: Path) -> list[dict[str, Any]]:
     registered = registered_versions()
-    return [space_status(lib, index_dir, name, registered) for name in SPACES]
+    return [*(space_status(lib, index_dir, name, registered) for name in SPACES), _fused_doc(lib, index_dir)]
+
+
+def _fused_doc(lib: "Library", index_dir: Path) -> dict[str, Any]:
+    from .fused import FUSED, fused_status
+
+    m = read_manifest(index_dir, FUSED.name)
+    reasons = fused_status(lib, index_dir)
+    doc: dict[str, Any] = {"space": FUSED.name, "built": m is not None, "stale": bool(reasons), "reasons": reasons,
+                           "extractors": {}, "description": FUSED.description}
+    if m is not None:
+        doc.update(items=m.items, dim=m.dim, cells=m.cells, probe=m.probe, trees=m.trees, search_k=m.search_k,
+                   recall_at_10=m.recall_at_10, built_at=m.built_at, build_seconds=m.build_seconds,
+                   build_id=m.build_id, spaces={n: r.get("weight") for n, r in m.extractors.items()})
+    return doc
 
 
 def rebuild(lib: "Library", index_dir: Path, spaces: Iterable[str] | None = None, only_stale: bool = True,
@@ -83,10 +98,29 @@ def rebuild(lib: "Library", index_dir: Path, spaces: Iterable[str] | None = None
         except BuildInProgress as exc:
             out[name] = {"action": "busy", "message": str(exc)}
             continue
-        out[name] = {"action": "built", "items": m.items if m else 0, "seconds": m.build_seconds if m else 0,
-                     "cells": m.cells if m else None, "probe": m.probe if m else None,
-                     "recall_at_10": m.recall_at_10 if m else None}
+        out[name] = _built(m)
+    # after some spaces only: rebuilt if they changed
+    out["fused"] = _rebuild_fused(lib, index_dir, only_stale or spaces is not None, opts)
     return out
+
+
+def _built(m) -> dict[str, Any]:
+    return {"action": "built", "items": m.items if m else 0, "seconds": m.build_seconds if m else 0,
+            "cells": m.cells if m else None, "probe": m.probe if m else None,
+            "recall_at_10": m.recall_at_10 if m else None}
+
+
+def _rebuild_fused(lib: "Library", index_dir: Path, only_stale: bool, opts: BuildOptions | None) -> dict[str, Any]:
+    """The fused index (fused.py), after the spaces: rebuilt when it no longer matches them."""
+    from .fused import build_fused, fused_status
+
+    if only_stale and not fused_status(lib, index_dir):
+        return {"action": "current"}
+    try:
+        m = build_fused(lib, index_dir, opts)
+        return _built(m) if m else {"action": "empty"}
+    except BuildInProgress as exc:
+        return {"action": "busy", "message": str(exc)}
 
 
 class RebuildScheduler:

@@ -24,7 +24,7 @@ from .build import CALIBRATION_K, candidates_for, load_layout
 from .cells import scan as scan_cells
 from .compose import Layout, compose
 from .manifest import Manifest, manifest_path, read_manifest
-from .spaces import SPACES
+from .spaces import SPACES, Space
 
 if TYPE_CHECKING:
     from ..library import Library
@@ -58,7 +58,7 @@ def kind_mask(kinds: Iterable[str]) -> np.ndarray:
 @dataclass
 class _Built:
     manifest: Manifest
-    ann: AnnoyFile  # over the cell centroids
+    ann: AnnoyFile  # over the cell centroids (or cells.ExactCells)
     matrix: np.ndarray  # memory-mapped, rows in cell order
     starts: list[int]  # cell c holds rows starts[c]:starts[c + 1]
     media_ids: np.ndarray  # row -> media id
@@ -126,8 +126,9 @@ def _sorted_lookup(sorted_ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
 class SpaceIndex:
     """One similarity space of one library, for one thread (it uses that thread's Library)."""
 
-    def __init__(self, lib: "Library", index_dir: Path, space: str, scan_below: int = SCAN_BELOW):
-        self.lib, self.index_dir, self.space = lib, Path(index_dir), SPACES[space]
+    def __init__(self, lib: "Library", index_dir: Path, space: "str | Space", scan_below: int = SCAN_BELOW):
+        self.lib, self.index_dir = lib, Path(index_dir)
+        self.space = SPACES[space] if isinstance(space, str) else space
         self.scan_below = scan_below
         self.problem: str | None = None  # why the build on disk is not used, if it is not
         self._built: _Built | None = None
@@ -215,6 +216,15 @@ class SpaceIndex:
     @property
     def fresh_count(self) -> int:
         return len(self._fresh.ids)
+
+    def fresh(self, kinds: Iterable[str] | None = None) -> np.ndarray:
+        """Media ids searched exactly (analysed since the build, or all of them without one), of `kinds`."""
+        f = self._fresh
+        return f.ids if kinds is None else f.ids[kind_mask(kinds)[f.kinds]]
+
+    def superseded(self) -> np.ndarray:
+        """Sorted media ids whose rows in the build are not to be used: a newer vector, or no longer ok."""
+        return self._fresh.masked
 
     def vectors(self, media_ids: Iterable[int], refresh: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """(space vectors, has) for the given items, in order; rows of items without one are zero."""

@@ -4,8 +4,10 @@
 `similar_items`; `similar()` adds each result's per-space similarities, reasons and the duplicates that
 were left out.
 
-Fusion: candidates are the union of each space's nearest neighbours; every candidate is then scored
-in every space the query item has (exactly, on the stored vectors) and
+Fusion: the candidates are the fused index's nearest (index/fused.py: all spaces in one vector, built
+with the same weights), or, where it does not match the spaces' builds or these weights, the union of
+each space's nearest neighbours; every candidate is then scored in every space the query item has
+(exactly, on the stored vectors) and
     score = sum_s w_s * cos_s / sum_s w_s
 over those spaces, a space the candidate lacks counting as 0. With one space it is that space's
 cosine; with weights (1, 0) it is the first space's ranking. Only spaces that the wanted kind can have
@@ -20,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import UserError
+from ..index.fused import WEIGHTS, WEIGHTS_KEY, FusedSearch, library_weights
 from ..index.search import SCAN_BELOW, SpaceIndex
 from ..index.spaces import SPACES
 from .reasons import FactsCache, reasons
@@ -27,9 +30,6 @@ from .reasons import FactsCache, reasons
 if TYPE_CHECKING:
     from ..library import Library
 
-WEIGHTS = {"audio": 1.0, "visual": 0.6, "text": 0.5, "mood": 0.35}
-"""How much each space counts in "all": how it sounds first, then looks, what it is about, how it feels."""
-WEIGHTS_KEY = "similar.weights"
 KINDS = {"any": ("audio", "video"), "audio": ("audio",), "video": ("video",)}
 DUPLICATE_COSINE = 0.995
 """Cosine from which two items are the same recording (a re-encode, a copy): in every content space
@@ -56,8 +56,8 @@ class MoreLikeThis:
                  scan_below: int = SCAN_BELOW):
         self.lib = lib
         self.indexes = {name: SpaceIndex(lib, index_dir, name, scan_below) for name in SPACES}
-        stored = lib.kv.get(WEIGHTS_KEY) or {}
-        self.weights = {**WEIGHTS, **{k: float(v) for k, v in stored.items() if k in SPACES}, **(weights or {})}
+        self.fused = FusedSearch(lib, index_dir, self.indexes, scan_below)
+        self.weights = {**library_weights(lib), **(weights or {})}
 
     def similar_items(self, media_id: int, n: int = 10, space: str = "all", kind: str = "any"
                       ) -> tuple[np.ndarray, np.ndarray]:
@@ -79,11 +79,15 @@ class MoreLikeThis:
         same_file = set(self.lib.index.same_fingerprint(media_id))
         exclude = same_file | {media_id}
         pool = 2 * n + 10
-        candidates: set[int] = set()
-        for s, v in queries.items():
-            ids, _ = self.indexes[s].search(v, pool, exclude=exclude, kinds=kinds, refresh=False)
-            candidates.update(ids.tolist())
-        cand = np.array(sorted(candidates), dtype=np.int64)
+        if space == "all" and len(queries) > 1 and self.fused.usable(self.weights, refresh=False):
+            # The fused ranking is the final one up to exact rescoring: n, and room for duplicates.
+            cand = self.fused.candidates(queries, n + 5, exclude, kinds)
+        else:
+            candidates: set[int] = set()
+            for s, v in queries.items():
+                ids, _ = self.indexes[s].search(v, pool, exclude=exclude, kinds=kinds, refresh=False)
+                candidates.update(ids.tolist())
+            cand = np.array(sorted(candidates), dtype=np.int64)
         sims = {s: self.indexes[s].cosines(v, cand, refresh=False) for s, v in queries.items()}
         used = {s: weights[s] for s in queries}
         total = sum(used.values()) or 1.0
@@ -132,6 +136,7 @@ class MoreLikeThis:
         return out
 
     def close(self) -> None:
+        self.fused.close()
         for index in self.indexes.values():
             index.close()
 

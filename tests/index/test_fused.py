@@ -1,0 +1,121 @@
+"""The fused index: "more like this" over all spaces finds what fusion ranks best, keeps up with new
+analysis, and is used only while it matches the spaces' builds and the weights."""
+import numpy as np
+import pytest
+
+from mediarec.index import BuildOptions, rebuild
+from mediarec.index.build import build_space
+from mediarec.index.fused import WEIGHTS_KEY, fused_status
+from mediarec.index.maintain import status
+from mediarec.recommend.similar import MoreLikeThis
+from vector_factory import REAL_DIMS, add_media, clustered, put_features
+
+N = 3000
+OPTS = BuildOptions(fresh_margin=0)
+
+
+@pytest.fixture
+def index_dir(app_dirs):
+    return app_dirs["data"] / "index"
+
+
+def _store(lib, ids, seed: int) -> None:
+    """Every extractor's vectors for `ids`, each space clustered independently of the others (the
+    hard case for fusing per-space neighbour lists: an item's best fused matches are often nobody's
+    nearest in any one space)."""
+    n = len(ids)
+    for i, name in enumerate(("audio.musicnn", "audio.dsp", "video.frames", "text.embedding")):
+        put_features(lib, ids, name, clustered(n, REAL_DIMS[name], n_clusters=12, seed=seed + i)[0])
+    rng = np.random.default_rng(seed)
+    va = rng.random((n, 2)).astype(np.float32)
+    moods = ("calm", "happy", "sad", "tense")
+    put_features(lib, ids, "emotion.music", np.hstack([va, np.full((n, 6), 0.5, np.float32)]),
+                 [{"valence": float(v), "arousal": float(a), "mood": moods[j % 4]} for j, (v, a) in enumerate(va)])
+
+
+@pytest.fixture
+def library(lib, index_dir):
+    ids = add_media(lib, N, kind="video")
+    _store(lib, ids, seed=3)
+    rebuild(lib, index_dir, only_stale=False, opts=OPTS)
+    return ids
+
+
+def exhaustive(mlt: MoreLikeThis, query: int, all_ids: np.ndarray, k: int = 10) -> list[int]:
+    """The fused top k by scoring every item in every space."""
+    weights = mlt._weights_for("all", ("audio", "video"))
+    total, fused = 0.0, np.zeros(len(all_ids))
+    for space, w in weights.items():
+        v = mlt.indexes[space].vector(query)
+        if v is not None:
+            fused += w * np.nan_to_num(mlt.indexes[space].cosines(v, all_ids))
+            total += w
+    fused[all_ids == query] = -np.inf
+    return all_ids[np.argsort(-fused, kind="stable")[:k]].tolist()
+
+
+def recall(mlt, queries, all_ids) -> float:
+    hits = [len(set(mlt.similar_items(q, 10)[0].tolist()) & set(exhaustive(mlt, q, all_ids))) / 10 for q in queries]
+    return float(np.mean(hits))
+
+
+def test_all_spaces_at_once_finds_the_fused_best(lib, library, index_dir):
+    all_ids = np.array(sorted(library))
+    queries = library[::100]
+    mlt = MoreLikeThis(lib, index_dir, scan_below=0)
+    assert mlt.fused.usable(mlt.weights)
+    with_fused = recall(mlt, queries, all_ids)
+    (index_dir / "fused.json").unlink()  # without it: the union of each space's nearest
+    mlt = MoreLikeThis(lib, index_dir, scan_below=0)
+    assert not mlt.fused.usable(mlt.weights)
+    union = recall(mlt, queries, all_ids)
+    assert with_fused >= 0.95 and union < with_fused - 0.1, (with_fused, union)
+
+
+def test_a_space_rebuilt_alone_is_searched_without_the_stale_fused_index_until_it_catches_up(
+        lib, library, index_dir):
+    mlt = MoreLikeThis(lib, index_dir, scan_below=0)
+    before = mlt.similar_items(library[0], 10)[0].tolist()
+    build_space(lib, index_dir, "audio", OPTS)
+    assert fused_status(lib, index_dir) == ["audio rebuilt"]
+    assert [s for s in status(lib, index_dir) if s["space"] == "fused"][0]["stale"]
+    for s in mlt.indexes.values():
+        s.refresh()
+    assert not mlt.fused.usable(mlt.weights)
+    assert len(mlt.similar_items(library[0], 10)[0]) == 10  # still answers, through the union
+    assert rebuild(lib, index_dir, opts=OPTS)["fused"]["action"] == "built"
+    for s in mlt.indexes.values():
+        s.refresh()
+    assert mlt.fused.usable(mlt.weights) and fused_status(lib, index_dir) == []
+    assert mlt.similar_items(library[0], 10)[0].tolist() == before
+
+
+def test_new_weights_wait_for_a_fused_index_built_with_them(lib, library, index_dir):
+    lib.kv.set(WEIGHTS_KEY, {"visual": 0.1, "text": 1.5})
+    assert fused_status(lib, index_dir) == ["weights changed"]
+    mlt = MoreLikeThis(lib, index_dir, scan_below=0)
+    assert not mlt.fused.usable(mlt.weights)
+    rebuild(lib, index_dir, opts=OPTS)
+    mlt = MoreLikeThis(lib, index_dir, scan_below=0)
+    assert mlt.fused.usable(mlt.weights)
+    assert recall(mlt, library[::300], np.array(sorted(library))) >= 0.9
+
+
+def test_items_analysed_after_the_build_are_found_at_once(lib, library, index_dir):
+    mlt = MoreLikeThis(lib, index_dir, scan_below=0)
+    query = library[7]
+    twin = add_media(lib, 1, kind="video", prefix="/later")[0]
+    moved = library[2000]  # re-analysed: its new vectors are close to the query's, its built row is stale
+    assert moved not in mlt.similar_items(query, 10)[0].tolist()
+    rng = np.random.default_rng(0)
+    for name in ("audio.musicnn", "audio.dsp", "video.frames", "text.embedding", "emotion.music"):
+        f = lib.features.get(query, name)
+        for mid, noise in ((twin, 0.3), (moved, 0.4)):  # close, not duplicates (cosine ~0.96, ~0.93)
+            size = f["vector"].size
+            v = f["vector"] + noise / np.sqrt(size) * rng.standard_normal(size).astype(np.float32)
+            put_features(lib, [mid], name, v[None, :], [f["attrs"]])
+    assert mlt.fused.usable(mlt.weights), "new analysis does not retire the fused index"
+    ids, scores = mlt.similar_items(query, 10)
+    assert ids.tolist()[:2] == [twin, moved] and len(set(ids.tolist())) == 10
+    assert scores[1] > 0.85
+
