@@ -80,8 +80,9 @@ class MoreLikeThis:
         exclude = same_file | {media_id}
         pool = 2 * n + 10
         if space == "all" and len(queries) > 1 and self.fused.usable(self.weights, refresh=False):
-            # The fused ranking is the final one up to exact rescoring: n, and room for duplicates.
-            cand = self.fused.candidates(queries, n + 5, exclude, kinds)
+            # As deep as the union's lists: the index ranks on projected vectors, the rescoring on whole ones
+            # (bench/recommend.py at 100k: recall@10 0.97 so, 0.94 asking for n + 5, 1.5x faster).
+            cand = self.fused.candidates(queries, pool, exclude, kinds)
         else:
             candidates: set[int] = set()
             for s, v in queries.items():
