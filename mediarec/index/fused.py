@@ -144,13 +144,8 @@ class _FusedIndex(SpaceIndex):
         super().__init__(lib, index_dir, FUSED, scan_below)
         self.spaces = spaces
 
-    def _open_build(self):
-        built = super()._open_build()
-        if built is not None:  # ranked as it was calibrated: every centroid scored (cells.ExactCells)
-            built.ann.close()
-            with np.load(self.index_dir / built.manifest.files["cells"], allow_pickle=False) as z:
-                built.ann = ExactCells(z["centroids"])
-        return built
+    def _cell_ranker(self, m: Manifest, centroids: np.ndarray) -> ExactCells:
+        return ExactCells(centroids)  # as it was calibrated: every centroid scored
 
     def _refresh_fresh(self) -> None:
         superseded = [s.superseded() for s in self.spaces.values()]

@@ -190,10 +190,14 @@ class SpaceIndex:
         if (len(starts) != m.cells + 1 or starts[0] != 0 or starts[-1] != m.items or np.any(np.diff(starts) <= 0)
                 or centroids.shape != (m.cells, m.dim)):
             raise IndexUnavailable(f"{m.files['cells']}: cells do not match the manifest")
-        ann = AnnoyFile(self.index_dir / m.files["ann"], m.dim, m.cells, first_row=centroids[0])
+        ann = self._cell_ranker(m, centroids)
         self.problem = None
         return _Built(m, ann, matrix, starts.tolist(), media_ids, kind_codes(kinds), np.argsort(media_ids, kind="stable"),
                       load_layout(self.index_dir, m))
+
+    def _cell_ranker(self, m: Manifest, centroids: np.ndarray):
+        """What ranks the cells for a query: the build's Annoy index over the centroids."""
+        return AnnoyFile(self.index_dir / m.files["ann"], m.dim, m.cells, first_row=centroids[0])
 
     def _refresh_fresh(self) -> None:
         b = self._built
@@ -236,18 +240,27 @@ class SpaceIndex:
         has = np.zeros(len(wanted), dtype=bool)
         if dim == 0 or len(wanted) == 0:
             return out, has
-        f = _sorted_lookup(self._fresh.ids, wanted)
-        if (f >= 0).any():
-            out[f >= 0], has[f >= 0] = self._fresh.matrix[f[f >= 0]], True
-        b = self._built
-        if b is not None:
-            rows = b.rows_of(wanted)
-            use = (f < 0) & (rows >= 0)
-            if len(self._fresh.masked):
-                use &= _sorted_lookup(self._fresh.masked, wanted) < 0
-            if use.any():
-                out[use], has[use] = b.matrix[rows[use]], True
+        fresh, rows, built = self._locate(wanted)
+        if fresh.any():
+            out[fresh], has[fresh] = self._fresh.matrix[rows[fresh]], True
+        if built.any():
+            out[built], has[built] = self._built.matrix[rows[built]], True
         return out, has
+
+    def _locate(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Where each item's vector is: (in the fresh matrix, row there or in the build, in the build).
+        A fresh vector wins; a built row superseded since the build is not used."""
+        f = _sorted_lookup(self._fresh.ids, wanted)
+        fresh = f >= 0
+        rows = f
+        b = self._built
+        if b is None:
+            return fresh, rows, np.zeros(len(wanted), dtype=bool)
+        built_rows = b.rows_of(wanted)
+        built = ~fresh & (built_rows >= 0)
+        if len(self._fresh.masked):
+            built &= _sorted_lookup(self._fresh.masked, wanted) < 0
+        return fresh, np.where(fresh, f, built_rows), built
 
     def cosines(self, query: np.ndarray, media_ids: np.ndarray, refresh: bool = True) -> np.ndarray:
         """Cosine of each item's vector with `query` (NaN where the item has none), without copying
@@ -258,17 +271,11 @@ class SpaceIndex:
         out = np.full(len(wanted), np.nan, dtype=np.float32)
         if self._dim() == 0 or len(wanted) == 0:
             return out
-        f = _sorted_lookup(self._fresh.ids, wanted)
-        if (f >= 0).any():
-            out[f >= 0] = self._fresh.matrix[f[f >= 0]] @ query
-        b = self._built
-        if b is not None:
-            rows = b.rows_of(wanted)
-            use = (f < 0) & (rows >= 0)
-            if len(self._fresh.masked):
-                use &= _sorted_lookup(self._fresh.masked, wanted) < 0
-            if use.any():
-                out[use] = b.matrix[rows[use]] @ query
+        fresh, rows, built = self._locate(wanted)
+        if fresh.any():
+            out[fresh] = self._fresh.matrix[rows[fresh]] @ query
+        if built.any():
+            out[built] = self._built.matrix[rows[built]] @ query
         return out
 
     def vector(self, media_id: int, refresh: bool = True) -> np.ndarray | None:
