@@ -97,23 +97,22 @@ def build_fused(lib: "Library", index_dir: Path, opts: BuildOptions | None = Non
             remove_space(lib, index_dir, FUSED.name)
             return None
         all_ids = np.unique(np.concatenate([ids for _, ids, _ in built.values()]))
-        parts, arrays, extractors, offset = [], {}, {}, 0
+        projections = {name: projection(matrix) for name, (_, _, matrix) in built.items()}
+        widths = {name: m.dim if projections[name] is None else len(projections[name])
+                  for name, (m, _, _) in built.items()}
+        vectors = np.zeros((len(all_ids), sum(widths.values())), dtype=np.float32)  # filled in place, space by space
+        arrays, extractors, offset = {}, {}, 0
         for name, (m, ids, matrix) in built.items():
-            proj = projection(matrix)
-            width = m.dim if proj is None else len(proj)
-            part = np.zeros((len(all_ids), width), dtype=np.float32)
+            proj, width = projections[name], widths[name]
             pos = np.searchsorted(all_ids, ids)
             scale = np.float32(math.sqrt(weights[name]))
             for s in range(0, len(ids), BLOCK):
                 rows = np.asarray(matrix[s:s + BLOCK], dtype=np.float32)
-                part[pos[s:s + BLOCK]] = (rows if proj is None else rows @ proj.T) * scale
-            parts.append(part)
+                vectors[pos[s:s + BLOCK], offset:offset + width] = (rows if proj is None else rows @ proj.T) * scale
             arrays[f"b0.{name}"] = proj if proj is not None else np.zeros((0, m.dim), np.float32)
             extractors[name] = {"version": 0, "dim": width, "offset": offset, "build_id": m.build_id,
                                 "weight": weights[name]}
             offset += width
-        vectors = np.hstack(parts) if len(parts) > 1 else parts[0]
-        del parts
         opts = dataclasses.replace(opts or BuildOptions(), exact_cells=True)
         return write_build(lib, index_dir, FUSED, all_ids, vectors, _Projections(arrays), extractors, opts=opts)
 
