@@ -12,10 +12,13 @@ Section `index`, per library size and space:
   - baseline in the same run: exact numpy search over the same memory-mapped matrix (p50/p95, and the
     speed-up as a ratio), and Annoy at its defaults (10 trees, search_k = 10 x trees) for its recall;
   - all: more-like-this over all four spaces (MoreLikeThis.similar_items) at sizes up to --fused-max:
-    the fused index's build time, its latency and recall@10 against scoring every item in every space,
-    and in the same run the union of each space's own nearest (what it replaces) as the baseline. The
-    spaces' vectors are drawn independently (an item's audio cluster says nothing of its text cluster):
-    the hard case for fusion, real items' spaces agree more.
+    the fused index's build time (index/fused.py: the spaces' cells aligned, a sketch of every space,
+    its probe calibrated, every item's list worked out: index/neighbour_lists.py), latency and recall@10
+    against scoring every item in every space, reading the lists (what the app does for an item in the
+    build) and searching live (other weights, items analysed since), and in the same run the union of
+    each space's own nearest (what it replaces) as the baseline. The spaces' vectors are drawn
+    independently (an item's audio cluster says nothing of its text cluster): the hard case for
+    fusion, real items' spaces agree more.
 Targets: more-like-this p50 <= 2 ms at 100k items with recall@10 >= 0.98.
 
 Section `upnext` (sizes up to --upnext-max): refill latency p50/p95 after each event with a synthetic
@@ -153,16 +156,18 @@ def bench_fused(lib: Library, work: Path, n: int, args) -> dict:
     """more-like-this over all four spaces (every item a video, so every space applies): with the fused
     index (built here from the spaces' builds, timed) and, as the baseline in the same run, the union of
     each space's own nearest; recall@10 of each against scoring every item in every space."""
-    from mediarec.index.fused import build_fused  # noqa: PLC0415
+    from mediarec.index.fused_build import build_fused  # noqa: PLC0415
     from mediarec.recommend.similar import MoreLikeThis  # noqa: PLC0415
 
     t = time.perf_counter()
     m = build_fused(lib, work / "index", BuildOptions(n_jobs=-1, fresh_margin=0.0))
-    out = {"build_s": time.perf_counter() - t, "dim": m.dim, "probe": m.probe, "cells": m.cells}
+    out = {"build_s": time.perf_counter() - t, "dim": m.dim, "probe": m.probe, "cells": m.cells // len(m.extractors)}
     rng = np.random.default_rng(11)
     queries = rng.choice(np.arange(1, n + 1), size=min(args.queries, n), replace=False)
-    for label in ("fused", "union"):
+    for label in ("lists", "live", "union"):
         mlt = MoreLikeThis(lib, work / "index")  # as the app runs it: small spaces (mood) are scanned
+        if label == "live":  # as for other weights or items analysed since the build
+            mlt.fused.listed = lambda *a, **kw: None
         if label == "union":
             mlt.fused.usable = lambda *a, **kw: False
         times, cpu, found = [], [], {}
@@ -224,7 +229,8 @@ def section_index(args, work: Path) -> None:
                 print(f"{'all':7} {n:>8} {r['dim']:>5} {r['cells']:>5} {r['probe']:>5}  fused index built in "
                       f"{r['build_s']:.1f} s; more-like-this over 4 spaces (MoreLikeThis.similar_items), recall@10 "
                       f"against scoring every item in every space:", flush=True)
-                for label, what in (("fused", "with the fused index"), ("union", "union of per-space nearest")):
+                for label, what in (("lists", "fused index, lists read"), ("live", "fused index, searched live"),
+                                    ("union", "union of per-space nearest")):
                     p50, p95, cpu50, rec = r[label]
                     print(f"{'':16} {what:28} p50 {p50:.2f} ms, p95 {p95:.2f} ms, cpu p50 {cpu50:.2f} ms, "
                           f"recall {rec:.3f}", flush=True)

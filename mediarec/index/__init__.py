@@ -5,7 +5,8 @@ compose.py  space vectors from the stored features
 annoy_file  the Annoy boundary, validated        exact.py   numpy cosine search
 cells.py    k-means cells, Annoy over centroids  build.py   build, calibrate probe and search_k, swap
 search.py   built index + exact search of what is newer
-fused.py    all spaces in one index, for "more like this" over all of them
+fused.py    "more like this" over all spaces: the spaces' cells lined up, a sketch, each item's list
+fused_build.py, neighbour_lists.py  building it
 maintain.py staleness, rebuild (the spaces, then the fused index), the debounced background rebuilder
 """
 from .build import BuildInProgress, BuildOptions, build_space

@@ -31,7 +31,7 @@ import numpy as np
 from ..errors import MediarecError
 from . import exact
 from .annoy_file import AnnoyFile, write_annoy
-from .cells import ExactCells, n_cells, partition, scan
+from .cells import n_cells, partition, scan
 from .compose import Layout, compose
 from .manifest import Manifest, manifest_path, write_manifest
 from .spaces import SPACES, Space
@@ -69,7 +69,6 @@ class BuildOptions:
     n_jobs: int = 1  # threads Annoy builds with (-1: all cores); a background build leaves the player a core
     seed: int = 1
     fresh_margin: float = FRESH_MARGIN_S
-    exact_cells: bool = False  # rank the cells by scoring every centroid instead of through Annoy (fused.py)
 
 
 def calibrate(ann: AnnoyFile, matrix: np.ndarray, starts: np.ndarray, trees: int, opts: BuildOptions
@@ -126,7 +125,7 @@ def calibrate(ann: AnnoyFile, matrix: np.ndarray, starts: np.ndarray, trees: int
         if probe is None:
             break  # cheaper rungs would need more cells than they save
         best = (search_k + probe * per_cell, probe, search_k)
-        if search_k // 2 < max(probe, 1) or isinstance(ann, ExactCells):  # (search_k means nothing to it)
+        if search_k // 2 < max(probe, 1):
             break
         search_k, low = search_k // 2, probe - 1
     assert best is not None  # at search_k = everything, probe = cells reads every row: recall 1
@@ -178,8 +177,7 @@ def write_build(lib: "Library", index_dir: Path, space: Space, media_ids: np.nda
     _save_npz(index_dir / names["stats"], layout.stats_arrays() if layout else {})
     write_annoy(index_dir / names["ann"], part.centroids, trees, seed=opts.seed, n_jobs=opts.n_jobs)
     matrix = np.load(index_dir / names["vectors"], mmap_mode="r").view(np.ndarray)
-    ann = ExactCells(part.centroids) if opts.exact_cells else \
-        AnnoyFile(index_dir / names["ann"], dim, cells, first_row=part.centroids[0])
+    ann = AnnoyFile(index_dir / names["ann"], dim, cells, first_row=part.centroids[0])
     try:
         probe, search_k, recall, tried = calibrate(ann, matrix, part.starts, trees, opts)
     finally:

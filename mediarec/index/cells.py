@@ -117,25 +117,4 @@ def scan(matrix: np.ndarray, starts: list[int], cells: np.ndarray | list[int], v
     return rows, scores
 
 
-class ExactCells:
-    """Ranks the cells by scoring every centroid, in the place of an Annoy index over them (same `query`).
-    The fused index uses it: its probes are deep (its cells hold mixtures of four spaces' clusters), and a
-    few thousand centroids are scored in well under a millisecond, less than Annoy takes to return that
-    many of them."""
-
-    def __init__(self, centroids: np.ndarray):
-        self.centroids = np.ascontiguousarray(centroids, dtype=np.float32)
-
-    def query(self, vector: np.ndarray, k: int, search_k: int = 0) -> np.ndarray:
-        scores = self.centroids @ vector
-        k = max(1, min(int(k), len(scores)))
-        if k >= len(scores):
-            return np.argsort(-scores)
-        top = np.argpartition(-scores, k - 1)[:k]
-        return top[np.argsort(-scores[top])]
-
-    def close(self) -> None:
-        pass
-
-
-__all__ = ["ExactCells", "Partition", "partition", "assign", "scan", "n_cells", "CELL_SIZE", "MAX_CELLS"]
+__all__ = ["Partition", "partition", "assign", "scan", "n_cells", "CELL_SIZE", "MAX_CELLS"]

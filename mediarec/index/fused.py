@@ -1,32 +1,41 @@
-"""The fused index: every space in one vector, so "more like this" over all spaces is one search.
+"""More like this over all spaces at once: candidates from every space's cells, ranked by what fusion scores.
 
-An item's row is, for each space s, sqrt(w_s) * P_s v_s: v_s its unit vector in s (zero where it has
-none), P_s the projection onto the space's REDUCED_DIM principal directions (spaces wider than that;
-fitted on the built vectors, uncentred, so inner products are kept up to what the projection drops).
-The inner product of two rows is then sum_s w_s cos_s: similar.py's fused score, up to a constant of
-the query. One search of this index therefore finds the items that fusion ranks best, where the union
-of each space's own nearest neighbours misses items that are fairly close in every space and nearest in
-none (on the independent synthetic spaces of bench/recommend.py that union held 0.38 of the fused top
-10). similar.py then scores the candidates exactly in every space, as before.
+The fused score of an item x for a query q is sum_s w_s cos_s(q, x) over the spaces (similar.py). Its
+best items are often nobody's nearest in any one space (fairly close in two, nearest in none), so the
+union of each space's own nearest misses them (0.29-0.39 of the fused top 10 on the independent
+synthetic spaces of bench/recommend.py). This module finds them in three cheap steps, over what the
+spaces' builds already hold (each space's items in k-means cells):
 
-It is built from the spaces' current builds (maintain.rebuild, after them), records their build ids and
-the weights, and is used only while those still hold; otherwise similar.py falls back to the union.
-Items analysed since the builds are not in it: their old rows are left out (the spaces' `superseded`)
-and the items the spaces search exactly (`fresh`) are added to the candidates."""
+1. Cells: in every space the query has, the `probe` cells whose centroids are nearest it; their items
+   are the candidates (a few thousand at 100k items: the union of deep per-space lists).
+2. Codes: each candidate's fused score is estimated from its cell in every space,
+   sum_s w_s cos_s(q, centroid of its cell), a few table lookups per item (the cells act as one
+   coarse code per space, an inverted multi-index); the CANDIDATES best go on.
+3. Sketch: those are scored on a sketch of every space's vector (each space projected on its
+   SKETCH_DIM main directions, side by side: 394 floats a row instead of 1930), and the best `want`
+   are returned. similar.py then scores them exactly in every space.
+
+The weights enter only at query time, so a search serves new weights at once. The build (fused_build.py,
+after the spaces in maintain.rebuild) aligns the spaces' cells by media id, writes the sketch,
+calibrates `probe` so that the sketch ranking's top 10 is found at SKETCH_RECALL, and works out every
+item's list with the library's weights (neighbour_lists.py): "more like this" for an item in the build
+then reads its list (about 1 ms at 100k items instead of 3). It records the spaces' build ids and is
+used only while they hold. Items analysed since the builds are not in it: their old rows are left out
+(the spaces' `superseded`) and what the spaces search exactly (`fresh`) is added."""
 from __future__ import annotations
 
-import dataclasses
 import logging
-import math
+import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 
-from .build import BuildOptions, _build_lock, remove_space, write_build
-from .cells import ExactCells
-from .manifest import Manifest, read_manifest
-from .search import _EMPTY_IDS, SCAN_BELOW, SpaceIndex, _Fresh
+from .build import _remove_other_builds
+from .manifest import Manifest, manifest_path, read_manifest
+from .neighbour_lists import LIST_K
+from .search import _EMPTY_IDS, SpaceIndex, _sorted_find, kind_mask
 from .spaces import SPACES, Space
 
 if TYPE_CHECKING:
@@ -34,16 +43,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FUSED = Space("fused", (), frozenset({"audio", "video"}), "all spaces at once, weighted (for more like this)")
+FUSED = Space("fused", (), frozenset({"audio", "video"}), "all spaces at once (for more like this)")
 WEIGHTS = {"audio": 1.0, "visual": 0.6, "text": 0.5, "mood": 0.35}
 """How much each space counts in "all": how it sounds first, then looks, what it is about, how it feels."""
 WEIGHTS_KEY = "similar.weights"
-REDUCED_DIM = 128
-"""Dimensions kept of a wider space. On the independent clustered spaces of bench/recommend.py the
-fused top 10 is then found at recall 0.98 (10k items) and 0.97 (100k) after exact rescoring, and a row
-is 394 floats instead of 1930 (the 1280-d frame embedding alone would be 5 KB per item, zeros for songs)."""
-FIT_ROWS = 20_000  # rows the projection is fitted on
-BLOCK = 65_536
+SKETCH_DIM = 128
+"""Dimensions kept of a wider space in the sketch. With 64 the sketch's top 100 of 300 held 0.96 of the
+fused top 10 (100k independent synthetic spaces); with 128, 0.99."""
+CANDIDATES = 450
+"""Items the cell estimates pass on to the sketch. At 100k items (independent synthetic spaces, 8 cells
+per space) 300 held 0.982 of the sketch ranking's top 10, 450 0.992, 600 0.993."""
 
 
 def library_weights(lib: "Library") -> dict[str, float]:
@@ -52,154 +61,265 @@ def library_weights(lib: "Library") -> dict[str, float]:
     return {**WEIGHTS, **{k: float(v) for k, v in stored.items() if k in SPACES}}
 
 
-class _Projections:
-    """The build's projections, saved in its stats file as a Layout's statistics of block 0."""
+@dataclass
+class _SpacePart:
+    """One space's share of the fused build."""
 
-    def __init__(self, arrays: dict[str, np.ndarray]):
-        self.arrays = arrays
+    build_id: str
+    offset: int  # its columns in the sketch
+    width: int
+    proj: np.ndarray | None  # (width, dim) or None: the space as it is
+    centroids: np.ndarray  # (cells, width): the space's cell centroids, projected like the sketch
+    rows: np.ndarray  # fused rows of the space's items, cell by cell (the space build's row order)
+    starts: list[int]  # cell c is rows[starts[c]:starts[c + 1]]
+    codes: np.ndarray  # (len(rows), spaces): each of those items' entries in the table of estimates
+    table: int  # where this space's cells' entries start in that table (one table for all spaces)
 
-    def stats_arrays(self) -> dict[str, np.ndarray]:
-        return self.arrays
-
-
-def projection(matrix: np.ndarray, dim: int = REDUCED_DIM, seed: int = 1) -> np.ndarray | None:
-    """(dim, d) rows spanning the top principal directions of `matrix`'s rows (uncentred), or None when
-    d <= dim (the space is used as it is)."""
-    n, d = matrix.shape
-    if d <= dim:
-        return None
-    rng = np.random.default_rng(seed)
-    rows = np.sort(rng.choice(n, size=min(n, FIT_ROWS), replace=False))
-    sample = np.asarray(matrix[rows], dtype=np.float64)
-    _, vecs = np.linalg.eigh(sample.T @ sample)  # ascending eigenvalues
-    return np.ascontiguousarray(vecs[:, ::-1][:, :dim].T, dtype=np.float32)
+    def to_sketch(self, v: np.ndarray) -> np.ndarray:
+        return v if self.proj is None else self.proj @ v
 
 
-def _spaces_built(lib: "Library", index_dir: Path, weights: dict[str, float]) -> dict[str, tuple]:
-    out = {}
-    for name in SPACES:
-        m = read_manifest(index_dir, name)
-        if m is None or weights.get(name, 0.0) <= 0:
-            continue
-        ids, _ = lib.index.items(name, m.build_id)
-        matrix = np.load(index_dir / m.files["vectors"], mmap_mode="r").view(np.ndarray)
-        out[name] = (m, ids, matrix)
-    return out
+@dataclass
+class _Fused:
+    manifest: Manifest
+    ids: np.ndarray  # fused row -> media id, ascending
+    kinds: np.ndarray  # fused row -> search.KIND_CODES
+    sketch: np.ndarray  # (rows, dim), memory-mapped (float16 would halve it, but numpy converts it slowly)
+    parts: dict[str, _SpacePart]
+    table_size: int  # every space's cells, and after them one entry for "no vector in this space"
+    lists: np.ndarray | None = None  # neighbour_lists.py: each row's best rows, for the weights in the manifest
 
 
-def build_fused(lib: "Library", index_dir: Path, opts: BuildOptions | None = None) -> Manifest | None:
-    """Build the fused index from the spaces' current builds; None (and no index) when none is built."""
-    index_dir = Path(index_dir)
-    weights = library_weights(lib)
-    with _build_lock(index_dir, FUSED.name):
-        built = _spaces_built(lib, index_dir, weights)
-        if not built:
-            remove_space(lib, index_dir, FUSED.name)
-            return None
-        all_ids = np.unique(np.concatenate([ids for _, ids, _ in built.values()]))
-        projections = {name: projection(matrix) for name, (_, _, matrix) in built.items()}
-        widths = {name: m.dim if projections[name] is None else len(projections[name])
-                  for name, (m, _, _) in built.items()}
-        vectors = np.zeros((len(all_ids), sum(widths.values())), dtype=np.float32)  # filled in place, space by space
-        arrays, extractors, offset = {}, {}, 0
-        for name, (m, ids, matrix) in built.items():
-            proj, width = projections[name], widths[name]
-            pos = np.searchsorted(all_ids, ids)
-            scale = np.float32(math.sqrt(weights[name]))
-            for s in range(0, len(ids), BLOCK):
-                rows = np.asarray(matrix[s:s + BLOCK], dtype=np.float32)
-                vectors[pos[s:s + BLOCK], offset:offset + width] = (rows if proj is None else rows @ proj.T) * scale
-            arrays[f"b0.{name}"] = proj if proj is not None else np.zeros((0, m.dim), np.float32)
-            extractors[name] = {"version": 0, "dim": width, "offset": offset, "build_id": m.build_id,
-                                "weight": weights[name]}
-            offset += width
-        opts = dataclasses.replace(opts or BuildOptions(), exact_cells=True)
-        return write_build(lib, index_dir, FUSED, all_ids, vectors, _Projections(arrays), extractors, opts=opts)
+# --- searching --------------------------------------------------------------------------------------------
+def _no_filter(rows: np.ndarray) -> None:
+    return None
+
+
+def _sketch_best(fused: _Fused, parts: dict[str, tuple[np.ndarray, float]], probe: int, want: int, keep,
+                 candidates: int = CANDIDATES) -> np.ndarray:
+    """Fused rows of the `want` items the sketch ranks best among the candidates of steps 1-2, best first.
+    `parts`: space -> (the query in the sketch's terms for that space, its weight); `keep(rows)` gives a
+    mask of the rows that may be returned, or None for all."""
+    cells, query = [], np.zeros(fused.sketch.shape[1], np.float32)
+    table = np.zeros(fused.table_size, np.float32)  # a space the query lacks adds 0, as in the fused score
+    for name, (q, w) in parts.items():
+        p = fused.parts[name]
+        cos = p.centroids @ q
+        cells.append((p, top_cells(cos, probe)))
+        table[p.table:p.table + len(cos)] = cos * np.float32(w)
+        query[p.offset:p.offset + p.width] = q * np.float32(w)
+    return rank(fused, cells, table, query, want, keep, candidates)
+
+
+def top_cells(cos: np.ndarray, probe: int) -> list[int]:
+    return np.argpartition(-cos, probe - 1)[:probe].tolist() if probe < len(cos) else list(range(len(cos)))
+
+
+def rank(fused: _Fused, cells: list[tuple[_SpacePart, list[int]]], table: np.ndarray, query: np.ndarray, want: int,
+         keep, candidates: int) -> np.ndarray:
+    """Steps 2 and 3 of a search whose cells were chosen (per space) and whose table of estimates and
+    weighted sketch query were made: fused rows, best first on the sketch."""
+    rows, codes = [], []
+    for p, chosen in cells:
+        for c in chosen:
+            a, b = p.starts[c], p.starts[c + 1]
+            rows.append(p.rows[a:b])
+            codes.append(p.codes[a:b])
+    if not rows:
+        return _EMPTY_IDS
+    cand, codes = np.concatenate(rows), np.concatenate(codes)
+    ok = keep(cand)
+    if ok is not None:
+        cand, codes = cand[ok], codes[ok]
+    if len(cand) > candidates:
+        est = table[codes].sum(axis=1)
+        top = np.argpartition(-est, candidates - 1)[:candidates]  # an item in two spaces' cells: twice
+        cand = cand[top]
+    cand = _distinct(cand)
+    scores = fused.sketch[cand] @ query
+    best = np.argsort(-scores, kind="stable")[:want] if len(cand) <= 4 * want else \
+        np.argpartition(-scores, want - 1)[:want]
+    return cand[best[np.argsort(-scores[best], kind="stable")]]
+
+
+def _distinct(rows: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted (np.unique hashes first: 3x slower on a few hundred ints)."""
+    rows = np.sort(rows)
+    return rows[np.concatenate(([True], rows[1:] != rows[:-1]))] if len(rows) else rows
+
+
+# --- reading, status ----------------------------------------------------------------------------------------
+def _load(index_dir: Path, m: Manifest) -> _Fused:
+    sketch = np.load(index_dir / m.files["sketch"])
+    _touch(sketch)
+    with np.load(index_dir / m.files["arrays"], allow_pickle=False) as z:
+        ids, kinds, codes = z["ids"], z["kinds"], z["codes"]
+        parts = {}
+        for name, rec in m.extractors.items():
+            proj = z[f"{name}.proj"]
+            parts[name] = _SpacePart(rec["build_id"], rec["offset"], rec["width"], proj if len(proj) else None,
+                                     np.ascontiguousarray(z[f"{name}.centroids"], dtype=np.float32),
+                                     z[f"{name}.rows"], z[f"{name}.starts"].tolist(),
+                                     codes[z[f"{name}.rows"]], rec["table"])  # read in list order: no seeks
+    if sketch.shape != (m.items, m.dim) or len(ids) != m.items or codes.shape != (m.items, len(parts)):
+        raise ValueError(f"{m.files['sketch']}: shape {sketch.shape}, manifest ({m.items}, {m.dim})")
+    lists = np.load(index_dir / m.files["lists"]) if "lists" in m.files else None
+    return _Fused(m, ids, kinds, sketch, parts, sum(r["cells"] + 1 for r in m.extractors.values()), lists)
+
+
+def _touch(matrix: np.ndarray) -> None:
+    """Read one number of every page of a mapped matrix, so searches do not stop on first touches: each
+    reads a few hundred scattered rows, and at 100k items page faults were half its time until every
+    page had been read once (~40 ms for the 160 MB of a 100k-item sketch)."""
+    flat = matrix.reshape(-1)
+    flat[::1024].sum()  # 1024 float32: one 4 KB page
 
 
 def fused_status(lib: "Library", index_dir: Path) -> list[str]:
-    """Why the fused index does not match the spaces' builds and the weights (empty: it does)."""
-    weights = library_weights(lib)
+    """Why the fused index should be rebuilt (empty: it need not): it does not match the spaces' builds
+    (it is not used then), or its lists were made with other weights (the live search serves them)."""
     m = read_manifest(Path(index_dir), FUSED.name)
     spaces = {name: read_manifest(Path(index_dir), name) for name in SPACES}
-    return _mismatch(m, {n: (s.build_id if s else None) for n, s in spaces.items()}, weights)
-
-
-def _mismatch(m: Manifest | None, builds: dict[str, str | None], weights: dict[str, float]) -> list[str]:
-    wanted = {n: b for n, b in builds.items() if b is not None and weights.get(n, 0.0) > 0}
-    if m is None:
-        return ["not built yet"] if wanted else []
-    have = {n: rec.get("build_id") for n, rec in m.extractors.items()}
-    reasons = [f"{n} rebuilt" for n in sorted(set(wanted) | set(have)) if wanted.get(n) != have.get(n)]
-    if any(abs(m.extractors[n].get("weight", 0.0) - weights.get(n, 0.0)) > 1e-9 for n in have):
+    reasons = _mismatch(m, {n: (s.build_id if s else None) for n, s in spaces.items()})
+    if not reasons and m is not None and m.blocks and not _same_weights(m.blocks[0]["weights"], {
+            n: w for n, w in library_weights(lib).items() if w > 0}):
         reasons.append("weights changed")
     return reasons
 
 
-class _FusedIndex(SpaceIndex):
-    """The fused build searched like a space's; what it must leave out comes from the spaces' indexes."""
+def _same_weights(a: dict[str, float], b: dict[str, float]) -> bool:
+    return a.keys() == b.keys() and all(abs(a[n] - b[n]) <= 1e-9 for n in a)
 
-    def __init__(self, lib: "Library", index_dir: Path, spaces: dict[str, SpaceIndex], scan_below: int):
-        super().__init__(lib, index_dir, FUSED, scan_below)
-        self.spaces = spaces
 
-    def _cell_ranker(self, m: Manifest, centroids: np.ndarray) -> ExactCells:
-        return ExactCells(centroids)  # as it was calibrated: every centroid scored
+def _mismatch(m: Manifest | None, builds: dict[str, str | None]) -> list[str]:
+    wanted = {n: b for n, b in builds.items() if b is not None}
+    if m is None:
+        return ["not built yet"] if wanted else []
+    if "sketch" not in m.files:
+        return ["built by an older mediarec: rebuild"]
+    have = {n: rec.get("build_id") for n, rec in m.extractors.items()}
+    return [f"{n} rebuilt" for n in sorted(set(wanted) | set(have)) if wanted.get(n) != have.get(n)]
 
-    def _refresh_fresh(self) -> None:
-        superseded = [s.superseded() for s in self.spaces.values()]
-        masked = np.unique(np.concatenate(superseded)) if superseded else _EMPTY_IDS
-        dim = self._built.manifest.dim if self._built else 0
-        self._fresh = _Fresh(_EMPTY_IDS, np.zeros((0, dim), np.float32), np.zeros(0, np.int8), masked)
+
+def remove_fused(lib: "Library", index_dir: Path) -> None:
+    manifest_path(index_dir, FUSED.name).unlink(missing_ok=True)
+    lib.index.drop(FUSED.name)
+    _remove_other_builds(index_dir, FUSED.name, keep=None)
 
 
 class FusedSearch:
-    """Candidates for "more like this" over all spaces, when the fused build matches the spaces' builds."""
+    """Candidates for "more like this" over all spaces, while the fused build matches the spaces' builds."""
 
-    def __init__(self, lib: "Library", index_dir: Path, spaces: dict[str, SpaceIndex], scan_below: int = SCAN_BELOW):
-        self.spaces = spaces
-        self.index = _FusedIndex(lib, index_dir, spaces, scan_below)
-        self._projections: dict[str, np.ndarray | None] = {}
-        self._for_build: str | None = None
+    FRESH_ALL = 1000  # up to this many items analysed since a space's build are all added as candidates
 
-    def usable(self, weights: dict[str, float], refresh: bool = True) -> bool:
-        """Whether the fused build matches the spaces' current builds and these weights."""
+    def __init__(self, index_dir: Path, spaces: dict[str, SpaceIndex]):
+        self.index_dir, self.spaces = Path(index_dir), spaces
+        self._fused: _Fused | None = None
+        self._stamp: tuple | None = ()
+        self._matches: tuple = (None, False)  # ((fused build, spaces' builds), whether they match)
+        self.problem: str | None = None
+
+    def usable(self, refresh: bool = True) -> bool:
+        """Whether the fused build matches the spaces' current builds."""
         if refresh:
             for s in self.spaces.values():
                 s.refresh()
-        self.index.refresh()
-        m = self.index.manifest
-        if m is None:
+        self._reload()
+        f = self._fused
+        if f is None:
             return False
-        builds = {n: (s.manifest.build_id if s.manifest else None) for n, s in self.spaces.items()}
-        if _mismatch(m, builds, weights):
-            return False
-        if self._for_build != m.build_id:  # the projections were saved as the build's statistics
-            saved = self.index._built.layout.stats.get(0, {})
-            self._projections = {n: (saved[n] if len(saved[n]) else None) for n in m.extractors}
-            self._for_build = m.build_id
-        return True
+        builds = tuple((n, s.manifest.build_id if s.manifest else None) for n, s in self.spaces.items())
+        if self._matches[0] != (f.manifest.build_id, builds):
+            self._matches = (f.manifest.build_id, builds), not _mismatch(f.manifest, dict(builds))
+        return self._matches[1]
 
-    def candidates(self, queries: dict[str, np.ndarray], k: int, exclude: Iterable[int], kinds: Iterable[str]
-                   ) -> np.ndarray:
-        """Media ids of the `k` items the fused index ranks best for the query's space vectors, plus every
-        item the spaces search exactly (analysed since their builds), of `kinds`, without `exclude`."""
-        m = self.index.manifest
-        query = np.zeros(m.dim, np.float32)
-        for name, rec in m.extractors.items():  # (the manifest's JSON need not keep the build's order)
-            proj, v = self._projections.get(name), queries.get(name)
-            if v is not None:
-                part = v if proj is None else proj @ v
-                query[rec["offset"]:rec["offset"] + rec["dim"]] = part * np.float32(math.sqrt(rec["weight"]))
-        ids, _ = self.index.search(query, k, exclude=exclude, kinds=kinds, refresh=False)
-        fresh = [s.fresh(kinds) for s in self.spaces.values()]
+    def _reload(self) -> None:
+        try:
+            st = os.stat(manifest_path(self.index_dir, FUSED.name))
+            stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        except OSError:
+            stamp = None
+        if stamp == self._stamp:
+            return
+        self._fused, self.problem = None, None
+        m = read_manifest(self.index_dir, FUSED.name)
+        if m is not None and "sketch" in m.files:
+            try:
+                self._fused = _load(self.index_dir, m)
+            except (OSError, ValueError, KeyError) as exc:  # half swapped, or damaged: the union until rebuilt
+                self.problem = str(exc)
+                log.warning("fused index unusable, using each space's nearest until it is rebuilt: %s", exc)
+                return
+        self._stamp = stamp
+
+    def candidates(self, queries: dict[str, np.ndarray], weights: dict[str, float], want: int,
+                   exclude: Iterable[int], kinds: Iterable[str], query_id: int | None = None) -> np.ndarray:
+        """Media ids of the `want` items the fused score most likely ranks best for the query's space
+        vectors (those of item `query_id`, if given), plus the items the spaces search exactly (analysed
+        since their builds), of `kinds`, without `exclude`."""
+        f = self._fused
         drop = np.fromiter(exclude, dtype=np.int64)
-        extra = np.setdiff1d(np.unique(np.concatenate(fresh)), drop) if fresh else _EMPTY_IDS
-        return np.union1d(ids, extra)
+        masked = [m for n in queries if len(m := self.spaces[n].superseded())]  # (other spaces: no part in it)
+        masked = np.concatenate(masked) if masked else _EMPTY_IDS
+        row = -1 if query_id is None or query_id in masked else _sorted_find(f.ids, query_id)
+        stored = f.sketch[row] if row >= 0 else None  # the query's own row: already projected
+        parts = {n: (f.parts[n].to_sketch(v) if stored is None else
+                     stored[f.parts[n].offset:f.parts[n].offset + f.parts[n].width], weights[n])
+                 for n, v in queries.items() if n in f.parts}
+        allowed = kind_mask(kinds)  # (an item deleted since the build is among the spaces' superseded)
+
+        def keep(rows: np.ndarray) -> np.ndarray | None:
+            ok = None if allowed[:2].all() else allowed[f.kinds[rows]]
+            if len(masked):
+                gone = np.isin(f.ids[rows], masked)
+                ok = ~gone if ok is None else ok & ~gone
+            return ok
+
+        probe, most = f.manifest.probe, max(len(p.starts) - 1 for p in f.parts.values())
+        while True:  # a kind filter may leave too few in the cells: read more of them
+            found = f.ids[_sketch_best(f, parts, probe, want + len(drop), keep)]
+            if len(drop):
+                found = found[~np.isin(found, drop)]
+            if len(found) >= want or probe >= most:
+                break
+            probe = min(most, probe * 4)
+        extra = [e for name, v in queries.items() if len(e := self._fresh(name, v, want, kinds, exclude))]
+        if not extra:
+            return np.sort(found[:want])
+        return np.union1d(found[:want], np.setdiff1d(np.concatenate(extra), drop))
+
+    def listed(self, query_id: int, queries: dict[str, np.ndarray], weights: dict[str, float], count: int,
+               exclude: Iterable[int], kinds: Iterable[str]) -> np.ndarray | None:
+        """Media ids of the item's list made at the build (its `count` best, without `exclude` and what was
+        re-analysed since), plus what the spaces search exactly; None where the lists do not apply: other
+        weights or spaces, a kind filter, more asked for than a list holds, the item analysed since."""
+        f = self._fused
+        if f.lists is None or count > LIST_K or not kind_mask(kinds)[:2].all() or not set(queries) <= set(f.parts):
+            return None
+        if not _same_weights(f.manifest.blocks[0]["weights"], weights):
+            return None
+        masked = [m for n in queries if len(m := self.spaces[n].superseded())]  # (other spaces: no part in it)
+        masked = np.concatenate(masked) if masked else _EMPTY_IDS
+        row = -1 if query_id in masked else _sorted_find(f.ids, query_id)
+        if row < 0:
+            return None
+        listed = f.lists[row]
+        ids = f.ids[listed[listed >= 0]]
+        drop = np.fromiter(exclude, dtype=np.int64)
+        ids = ids[~np.isin(ids, np.concatenate([drop, masked]))][:count]
+        extra = [e for name, v in queries.items() if len(e := self._fresh(name, v, count, kinds, exclude))]
+        return np.sort(ids) if not extra else np.union1d(ids, np.setdiff1d(np.concatenate(extra), drop))
+
+    def _fresh(self, name: str, v: np.ndarray, want: int, kinds: Iterable[str], exclude: Iterable[int]) -> np.ndarray:
+        space = self.spaces[name]
+        fresh = space.fresh(kinds)
+        if len(fresh) <= self.FRESH_ALL and space.manifest is not None:
+            return fresh
+        return space.search(v, want, exclude=exclude, kinds=kinds, refresh=False)[0]  # unbuilt: its own nearest
 
     def close(self) -> None:
-        self.index.close()
+        self._fused = None
 
 
-__all__ = ["FUSED", "WEIGHTS", "WEIGHTS_KEY", "FusedSearch", "build_fused", "fused_status", "library_weights",
-           "projection", "REDUCED_DIM"]
+__all__ = ["FUSED", "WEIGHTS", "WEIGHTS_KEY", "FusedSearch", "fused_status", "library_weights", "remove_fused",
+           "SKETCH_DIM", "CANDIDATES"]

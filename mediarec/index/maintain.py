@@ -3,8 +3,8 @@
 Annoy cannot add items to a built index, so changes are absorbed in two ways: searches look at what
 changed since the build exactly (search.py), and a rebuild folds it in. Staleness compares each
 manifest with the features table now: extractor versions, vector lengths, current row counts and the
-newest row's time. The fused index (fused.py) is stale when the spaces' builds or the weights changed;
-`rebuild` brings it up to date after the spaces."""
+newest row's time. The fused index (fused.py) is stale when a space was rebuilt since it was, or when
+its lists were made with other weights; `rebuild` brings it up to date after the spaces."""
 from __future__ import annotations
 
 import logging
@@ -75,7 +75,7 @@ def _fused_doc(lib: "Library", index_dir: Path) -> dict[str, Any]:
     if m is not None:
         doc.update(items=m.items, dim=m.dim, cells=m.cells, probe=m.probe, trees=m.trees, search_k=m.search_k,
                    recall_at_10=m.recall_at_10, built_at=m.built_at, build_seconds=m.build_seconds,
-                   build_id=m.build_id, spaces={n: r.get("weight") for n, r in m.extractors.items()})
+                   build_id=m.build_id, spaces=sorted(m.extractors))
     return doc
 
 
@@ -112,7 +112,8 @@ def _built(m) -> dict[str, Any]:
 
 def _rebuild_fused(lib: "Library", index_dir: Path, only_stale: bool, opts: BuildOptions | None) -> dict[str, Any]:
     """The fused index (fused.py), after the spaces: rebuilt when it no longer matches them."""
-    from .fused import build_fused, fused_status
+    from .fused import fused_status
+    from .fused_build import build_fused
 
     if only_stale and not fused_status(lib, index_dir):
         return {"action": "current"}

@@ -24,7 +24,7 @@ from .build import CALIBRATION_K, candidates_for, load_layout
 from .cells import scan as scan_cells
 from .compose import Layout, compose
 from .manifest import Manifest, manifest_path, read_manifest
-from .spaces import SPACES, Space
+from .spaces import SPACES
 
 if TYPE_CHECKING:
     from ..library import Library
@@ -58,7 +58,7 @@ def kind_mask(kinds: Iterable[str]) -> np.ndarray:
 @dataclass
 class _Built:
     manifest: Manifest
-    ann: AnnoyFile  # over the cell centroids (or cells.ExactCells)
+    ann: AnnoyFile  # over the cell centroids
     matrix: np.ndarray  # memory-mapped, rows in cell order
     starts: list[int]  # cell c holds rows starts[c]:starts[c + 1]
     media_ids: np.ndarray  # row -> media id
@@ -115,6 +115,12 @@ def _not_in(ids: np.ndarray, drop: set[int], masked: np.ndarray) -> np.ndarray:
     return ok
 
 
+def _sorted_find(sorted_ids: np.ndarray, wanted: int) -> int:
+    """Position of one id in a sorted array, -1 where absent."""
+    i = int(sorted_ids.searchsorted(wanted))
+    return i if i < len(sorted_ids) and sorted_ids[i] == wanted else -1
+
+
 def _sorted_lookup(sorted_ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     """Position of each wanted id in a sorted array, -1 where absent."""
     if len(sorted_ids) == 0:
@@ -126,9 +132,8 @@ def _sorted_lookup(sorted_ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
 class SpaceIndex:
     """One similarity space of one library, for one thread (it uses that thread's Library)."""
 
-    def __init__(self, lib: "Library", index_dir: Path, space: "str | Space", scan_below: int = SCAN_BELOW):
-        self.lib, self.index_dir = lib, Path(index_dir)
-        self.space = SPACES[space] if isinstance(space, str) else space
+    def __init__(self, lib: "Library", index_dir: Path, space: str, scan_below: int = SCAN_BELOW):
+        self.lib, self.index_dir, self.space = lib, Path(index_dir), SPACES[space]
         self.scan_below = scan_below
         self.problem: str | None = None  # why the build on disk is not used, if it is not
         self._built: _Built | None = None
@@ -140,14 +145,15 @@ class SpaceIndex:
         self._manifest_file = str(manifest_path(self.index_dir, self.space.name))
 
     # --- keeping up with the disk and the database ------------------------------------------------------
-    def refresh(self) -> None:
-        """Pick up a newly swapped build and whatever changed in the database since the last call."""
+    def refresh(self, token: tuple | None = None) -> None:
+        """Pick up a newly swapped build and whatever changed in the database since the last call
+        (`token`: the library's change_token(), when the caller refreshes several spaces at once)."""
         stamp = self._manifest_stamp()
         if stamp != self._stamp:
             self._load()
             self._stamp = stamp
             self._token = None
-        token = self.lib.index.change_token()
+        token = token or self.lib.index.change_token()
         if token != self._token:
             self._refresh_fresh()
             self._token = token
@@ -190,14 +196,10 @@ class SpaceIndex:
         if (len(starts) != m.cells + 1 or starts[0] != 0 or starts[-1] != m.items or np.any(np.diff(starts) <= 0)
                 or centroids.shape != (m.cells, m.dim)):
             raise IndexUnavailable(f"{m.files['cells']}: cells do not match the manifest")
-        ann = self._cell_ranker(m, centroids)
+        ann = AnnoyFile(self.index_dir / m.files["ann"], m.dim, m.cells, first_row=centroids[0])
         self.problem = None
         return _Built(m, ann, matrix, starts.tolist(), media_ids, kind_codes(kinds), np.argsort(media_ids, kind="stable"),
                       load_layout(self.index_dir, m))
-
-    def _cell_ranker(self, m: Manifest, centroids: np.ndarray):
-        """What ranks the cells for a query: the build's Annoy index over the centroids."""
-        return AnnoyFile(self.index_dir / m.files["ann"], m.dim, m.cells, first_row=centroids[0])
 
     def _refresh_fresh(self) -> None:
         b = self._built
@@ -271,6 +273,11 @@ class SpaceIndex:
         out = np.full(len(wanted), np.nan, dtype=np.float32)
         if self._dim() == 0 or len(wanted) == 0:
             return out
+        if len(self._fresh.ids) == 0 and len(self._fresh.masked) == 0 and self._built is not None:
+            rows = self._built.rows_of(wanted)  # nothing analysed since the build: the common case, quicker
+            held = rows >= 0
+            out[held] = self._built.matrix[rows[held]] @ query
+            return out
         fresh, rows, built = self._locate(wanted)
         if fresh.any():
             out[fresh] = self._fresh.matrix[rows[fresh]] @ query
@@ -279,8 +286,17 @@ class SpaceIndex:
         return out
 
     def vector(self, media_id: int, refresh: bool = True) -> np.ndarray | None:
-        v, has = self.vectors([media_id], refresh)
-        return v[0] if has[0] else None
+        """One item's vector, or None (what vectors() does for many, looked up without arrays)."""
+        if refresh:
+            self.refresh()
+        f, b = self._fresh, self._built
+        i = _sorted_find(f.ids, media_id)
+        if i >= 0:
+            return f.matrix[i].copy()
+        if b is None or _sorted_find(f.masked, media_id) >= 0:
+            return None
+        i = _sorted_find(b.sorted_ids, media_id)
+        return None if i < 0 else np.array(b.matrix[b.order[i]])
 
     def _dim(self) -> int:
         if self._built is not None:

@@ -4,10 +4,10 @@
 `similar_items`; `similar()` adds each result's per-space similarities, reasons and the duplicates that
 were left out.
 
-Fusion: the candidates are the fused index's nearest (index/fused.py: all spaces in one vector, built
-with the same weights), or, where it does not match the spaces' builds or these weights, the union of
-each space's nearest neighbours; every candidate is then scored in every space the query item has
-(exactly, on the stored vectors) and
+Fusion: the candidates are what the fused index ranks best (index/fused.py: every space's cells and a
+sketch of every space, weighted at query time), or, where it does not match the spaces' builds, the
+union of each space's nearest neighbours; every candidate is then scored in every space the query item
+has (exactly, on the stored vectors) and
     score = sum_s w_s * cos_s / sum_s w_s
 over those spaces, a space the candidate lacks counting as 0. With one space it is that space's
 cosine; with weights (1, 0) it is the first space's ranking. Only spaces that the wanted kind can have
@@ -56,7 +56,7 @@ class MoreLikeThis:
                  scan_below: int = SCAN_BELOW):
         self.lib = lib
         self.indexes = {name: SpaceIndex(lib, index_dir, name, scan_below) for name in SPACES}
-        self.fused = FusedSearch(lib, index_dir, self.indexes, scan_below)
+        self.fused = FusedSearch(index_dir, self.indexes)
         self.weights = {**library_weights(lib), **(weights or {})}
 
     def similar_items(self, media_id: int, n: int = 10, space: str = "all", kind: str = "any"
@@ -71,18 +71,19 @@ class MoreLikeThis:
             raise UserError(f"unknown kind {kind!r} (known: {', '.join(KINDS)})")
         kinds = KINDS[kind]
         weights = self._weights_for(space, kinds)
+        token = self.lib.index.change_token()
         for s in set(weights) | set(CONTENT_SPACES):  # once per list: what changed since the last one
-            self.indexes[s].refresh()
+            self.indexes[s].refresh(token)
         queries = {s: v for s in weights if (v := self.indexes[s].vector(media_id, refresh=False)) is not None}
         if not queries:
             return Similar(media_id, np.zeros(0, np.int64), np.zeros(0, np.float32), spaces={})
         same_file = set(self.lib.index.same_fingerprint(media_id))
         exclude = same_file | {media_id}
         pool = 2 * n + 10
-        if space == "all" and len(queries) > 1 and self.fused.usable(self.weights, refresh=False):
-            # As deep as the union's lists: the index ranks on projected vectors, the rescoring on whole ones
-            # (bench/recommend.py at 100k: recall@10 0.97 so, 0.94 asking for n + 5, 1.5x faster).
-            cand = self.fused.candidates(queries, pool, exclude, kinds)
+        if space == "all" and len(queries) > 1 and self.fused.usable(refresh=False):
+            cand = self.fused.listed(media_id, queries, weights, n + 5, exclude, kinds)  # worked out at the build
+            if cand is None:  # twice as deep: its order is the sketch's (recall@10 at 100k 0.97 with pool, 0.99 so)
+                cand = self.fused.candidates(queries, weights, 2 * pool, exclude, kinds, media_id)
         else:
             candidates: set[int] = set()
             for s, v in queries.items():
@@ -92,16 +93,15 @@ class MoreLikeThis:
         sims = {s: self.indexes[s].cosines(v, cand, refresh=False) for s, v in queries.items()}
         used = {s: weights[s] for s in queries}
         total = sum(used.values()) or 1.0
-        fused = sum(np.nan_to_num(sims[s]) * w for s, w in used.items()) / total
+        fused = sum(np.where(np.isnan(sims[s]), 0.0, sims[s]) * w for s, w in used.items()) / total
         dup = self._near_duplicates(media_id, cand, sims)
         duplicates = [{"id": int(i), "why": "same file content (fingerprint)"} for i in sorted(same_file)]
         duplicates += [{"id": int(i), "why": "near-identical (cosine >= %.3f)" % DUPLICATE_COSINE}
                        for i in cand[dup]]
-        keep = ~dup
-        cand, fused = cand[keep], fused[keep]
-        order = np.lexsort((cand, -fused))[:n]
-        per_space = [{s: (None if np.isnan(sims[s][keep][i]) else round(float(sims[s][keep][i]), 4))
-                      for s in queries} for i in order]
+        fused[dup] = -np.inf
+        order = np.lexsort((cand, -fused))[:min(n, len(cand) - int(dup.sum()))]
+        picked = {s: sims[s][order].tolist() for s in queries}
+        per_space = [{s: (None if c[i] != c[i] else round(c[i], 4)) for s, c in picked.items()} for i in range(len(order))]
         return Similar(media_id, cand[order], fused[order].astype(np.float32), per_space, duplicates, used)
 
     def _weights_for(self, space: str, kinds: tuple[str, ...]) -> dict[str, float]:

@@ -1,5 +1,6 @@
-"""The fused index: "more like this" over all spaces finds what fusion ranks best, keeps up with new
-analysis, and is used only while it matches the spaces' builds and the weights."""
+"""The fused index: "more like this" over all spaces finds what fusion ranks best, from the lists made at
+the build or searched live, keeps up with new analysis and new weights, and is used only while it
+matches the spaces' builds."""
 import numpy as np
 import pytest
 
@@ -63,13 +64,17 @@ def test_all_spaces_at_once_finds_the_fused_best(lib, library, index_dir):
     all_ids = np.array(sorted(library))
     queries = library[::100]
     mlt = MoreLikeThis(lib, index_dir, scan_below=0)
-    assert mlt.fused.usable(mlt.weights)
-    with_fused = recall(mlt, queries, all_ids)
+    assert mlt.fused.usable()
+    assert mlt.fused.listed(queries[0], {"audio": np.zeros(1)}, mlt._weights_for("all", ("audio", "video")), 15,
+                            [queries[0]], ("audio", "video")) is not None, "the build made every item's list"
+    with_lists = recall(mlt, queries, all_ids)
+    mlt.fused.listed = lambda *a, **kw: None  # as for items analysed since the build: searched live
+    live = recall(mlt, queries, all_ids)
     (index_dir / "fused.json").unlink()  # without it: the union of each space's nearest
     mlt = MoreLikeThis(lib, index_dir, scan_below=0)
-    assert not mlt.fused.usable(mlt.weights)
+    assert not mlt.fused.usable()
     union = recall(mlt, queries, all_ids)
-    assert with_fused >= 0.95 and union < with_fused - 0.1, (with_fused, union)
+    assert with_lists >= 0.95 and live >= 0.95 and union < min(with_lists, live) - 0.1, (with_lists, live, union)
 
 
 def test_a_space_rebuilt_alone_is_searched_without_the_stale_fused_index_until_it_catches_up(
@@ -81,24 +86,40 @@ def test_a_space_rebuilt_alone_is_searched_without_the_stale_fused_index_until_i
     assert [s for s in status(lib, index_dir) if s["space"] == "fused"][0]["stale"]
     for s in mlt.indexes.values():
         s.refresh()
-    assert not mlt.fused.usable(mlt.weights)
+    assert not mlt.fused.usable()
     assert len(mlt.similar_items(library[0], 10)[0]) == 10  # still answers, through the union
     assert rebuild(lib, index_dir, opts=OPTS)["fused"]["action"] == "built"
     for s in mlt.indexes.values():
         s.refresh()
-    assert mlt.fused.usable(mlt.weights) and fused_status(lib, index_dir) == []
+    assert mlt.fused.usable() and fused_status(lib, index_dir) == []
     assert mlt.similar_items(library[0], 10)[0].tolist() == before
 
 
-def test_new_weights_wait_for_a_fused_index_built_with_them(lib, library, index_dir):
+def test_new_weights_are_served_at_once_and_get_their_lists_at_the_next_rebuild(lib, library, index_dir):
     lib.kv.set(WEIGHTS_KEY, {"visual": 0.1, "text": 1.5})
     assert fused_status(lib, index_dir) == ["weights changed"]
     mlt = MoreLikeThis(lib, index_dir, scan_below=0)
-    assert not mlt.fused.usable(mlt.weights)
+    weights = mlt._weights_for("all", ("audio", "video"))
+    query = library[5]
+    assert mlt.fused.usable()
+    assert mlt.fused.listed(query, {}, weights, 15, [query], ("audio", "video")) is None  # made for the old ones
+    assert recall(mlt, library[::300], np.array(sorted(library))) >= 0.9  # searched live with the new ones
     rebuild(lib, index_dir, opts=OPTS)
+    assert fused_status(lib, index_dir) == []
     mlt = MoreLikeThis(lib, index_dir, scan_below=0)
-    assert mlt.fused.usable(mlt.weights)
+    assert mlt.fused.usable() and mlt.fused.listed(query, {}, weights, 15, [query], ("audio", "video")) is not None
     assert recall(mlt, library[::300], np.array(sorted(library))) >= 0.9
+
+
+def test_a_kind_filter_is_searched_live_and_keeps_to_the_kind(lib, index_dir):
+    songs = add_media(lib, 1500, kind="audio")
+    videos = add_media(lib, 500, kind="video")
+    _store(lib, songs + videos, seed=5)
+    rebuild(lib, index_dir, only_stale=False, opts=OPTS)
+    mlt = MoreLikeThis(lib, index_dir, scan_below=0)
+    ids = mlt.similar_items(songs[0], 10, kind="video")[0].tolist()
+    assert len(ids) == 10 and set(ids) <= set(videos)
+    assert len(set(mlt.similar_items(videos[0], 10)[0].tolist())) == 10
 
 
 def test_items_analysed_after_the_build_are_found_at_once(lib, library, index_dir):
@@ -114,8 +135,8 @@ def test_items_analysed_after_the_build_are_found_at_once(lib, library, index_di
             size = f["vector"].size
             v = f["vector"] + noise / np.sqrt(size) * rng.standard_normal(size).astype(np.float32)
             put_features(lib, [mid], name, v[None, :], [f["attrs"]])
-    assert mlt.fused.usable(mlt.weights), "new analysis does not retire the fused index"
+    assert mlt.fused.usable(), "new analysis does not retire the fused index"
     ids, scores = mlt.similar_items(query, 10)
     assert ids.tolist()[:2] == [twin, moved] and len(set(ids.tolist())) == 10
     assert scores[1] > 0.85
-
+    assert moved in mlt.similar_items(twin, 10)[0].tolist()  # a new item as the query: searched live
