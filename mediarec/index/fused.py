@@ -150,7 +150,7 @@ def _distinct(rows: np.ndarray) -> np.ndarray:
 
 # --- reading, status ----------------------------------------------------------------------------------------
 def _load(index_dir: Path, m: Manifest) -> _Fused:
-    sketch = np.load(index_dir / m.files["sketch"])
+    sketch = np.load(index_dir / m.files["sketch"], mmap_mode="r").view(np.ndarray)
     _touch(sketch)
     with np.load(index_dir / m.files["arrays"], allow_pickle=False) as z:
         ids, kinds, codes = z["ids"], z["kinds"], z["codes"]
