@@ -19,7 +19,7 @@ The weights enter only at query time, so a search serves new weights at once. Th
 after the spaces in maintain.rebuild) aligns the spaces' cells by media id, writes the sketch,
 calibrates `probe` so that the sketch ranking's top 10 is found at SKETCH_RECALL, and works out every
 item's list with the library's weights (neighbour_lists.py): "more like this" for an item in the build
-then reads its list (about 1 ms at 100k items instead of 3). It records the spaces' build ids and is
+then reads its list (about 1.2 ms at 100k items instead of 3-4). It records the spaces' build ids and is
 used only while they hold. Items analysed since the builds are not in it: their old rows are left out
 (the spaces' `superseded`) and what the spaces search exactly (`fresh`) is added."""
 from __future__ import annotations

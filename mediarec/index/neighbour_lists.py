@@ -1,7 +1,7 @@
 """Every item's "more like this" over all spaces, worked out when the fused index is built.
 
 More like this over all spaces costs a search of every space's cells, an estimate, a sketch ranking and
-exact rescoring: about 3 ms at 100k items (bench/recommend.py). An item's list only changes when the
+exact rescoring: 3-4 ms at 100k items (bench/recommend.py). An item's list only changes when the
 spaces are rebuilt or the weights change, both of which rebuild the fused index, so the build works out
 each item's LIST_K best, scored exactly in every space, and a query for an item in the build reads them
 (similar.py still rescores them, with what was analysed since, and filters them). The lists hold for the
