@@ -44,9 +44,9 @@ class Explainer:
     """Reasons for the picks of one list (the facts of the items it mentions are read once)."""
 
     def __init__(self, lib: "Library", vectors: SpaceVectors, weights: dict[str, float], ctx: Context,
-                 taste: Taste, cooc: CoOccurrence, picks: list[int]):
+                 taste: Taste, cooc: CoOccurrence, picks: list[int], facts: FactsCache | None = None):
         self.lib, self.vectors, self.weights, self.ctx, self.taste, self.cooc = lib, vectors, weights, ctx, taste, cooc
-        self.facts = FactsCache(lib)
+        self.facts = facts or FactsCache(lib)
         self.anchors = ctx.finished[-ANCHORS:]
         fav_ids, fav_w = taste.strongest(ctx.now, limit=FAVOURITES)
         self.favourites = [int(i) for i in fav_ids[np.argsort(-fav_w)]] if len(fav_ids) else []

@@ -33,6 +33,7 @@ from .explain import Explainer
 from .features import FEATURES, Context, build_context, feature_matrix
 from .neighbours import NeighbourCache
 from .params import Params
+from .reasons import FactsCache
 from .rerank import PEOPLE_COLUMNS, mmr, people, shortlist
 from .scorer import LABELS, Scorer
 from .session import Session
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 STATE_KEY = "recommend.upnext"
 STATE_VERSION = 2
 REUSE_CONTEXT_S = 600.0
+FACTS_KEEP_S = 60.0
 TIE_BREAK = 1e-6
 RECENT_KEEP = 500  # item ids of the last events kept for the no-repeat window (the setting is capped here)
 KIND_SEED = {"any": 0, "audio": 1, "video": 2}
@@ -104,6 +106,7 @@ class UpNext:
         self._spaces: list[str] | None = None
         self._ctx: Context | None = None
         self._ctx_key: tuple | None = None
+        self._facts: tuple[FactsCache, tuple, float] | None = None  # (cache, vectors' stamp, made at)
 
     def _params_digest(self) -> str:
         return hashlib.sha1(json.dumps(self.params.to_json(), sort_keys=True).encode()).hexdigest()[:12]
@@ -181,6 +184,15 @@ class UpNext:
                 self.save()
         return applied
 
+    def _facts_cache(self) -> FactsCache:
+        """What the reasons read about items (tags, tempo, mood...), kept from list to list: eight queries
+        an item, ~15 items a list, were a sixth of a refill at 100k items. Read again after analysis (the
+        vectors' stamp) and at least every FACTS_KEEP_S (a tag edited by a rescan)."""
+        stamp, now = self.vectors.stamp(), time.monotonic()
+        if self._facts is None or self._facts[1] != stamp or now - self._facts[2] > FACTS_KEEP_S:
+            self._facts = (FactsCache(self.lib), stamp, now)
+        return self._facts[0]
+
     def _refresh(self) -> None:
         self.vectors.refresh()
         self._spaces = self.vectors.spaces_for(("audio", "video"))
@@ -238,7 +250,7 @@ class UpNext:
         chosen = [int(short[s.position]) for s in slots]
         out = UpNextList(ids[chosen], probs[chosen].astype(np.float32))
         explainer = Explainer(self.lib, self.vectors, weights, ctx, self.taste, self.cooc,
-                              ids[chosen].tolist()) if explain else None
+                              ids[chosen].tolist(), self._facts_cache()) if explain else None
         contributions = self.scorer.contributions(x[chosen])
         for j, (pos, slot) in enumerate(zip(chosen, slots)):
             mid = int(ids[pos])
