@@ -163,7 +163,10 @@ def _load(index_dir: Path, m: Manifest) -> _Fused:
                                      codes[z[f"{name}.rows"]], rec["table"])  # read in list order: no seeks
     if sketch.shape != (m.items, m.dim) or len(ids) != m.items or codes.shape != (m.items, len(parts)):
         raise ValueError(f"{m.files['sketch']}: shape {sketch.shape}, manifest ({m.items}, {m.dim})")
-    lists = np.load(index_dir / m.files["lists"]) if "lists" in m.files else None
+    lists = None
+    if "lists" in m.files:
+        with np.load(index_dir / m.files["lists"], allow_pickle=False) as z:
+            lists = z["rows"]
     return _Fused(m, ids, kinds, sketch, parts, sum(r["cells"] + 1 for r in m.extractors.values()), lists)
 
 
@@ -259,8 +262,7 @@ class FusedSearch:
         since their builds), of `kinds`, without `exclude`."""
         f = self._fused
         drop = np.fromiter(exclude, dtype=np.int64)
-        masked = [m for n in queries if len(m := self.spaces[n].superseded())]  # (other spaces: no part in it)
-        masked = np.concatenate(masked) if masked else _EMPTY_IDS
+        masked = self._superseded(queries)
         row = -1 if query_id is None or query_id in masked else _sorted_find(f.ids, query_id)
         stored = f.sketch[row] if row >= 0 else None  # the query's own row: already projected
         parts = {n: (f.parts[n].to_sketch(v) if stored is None else
@@ -283,10 +285,7 @@ class FusedSearch:
             if len(found) >= want or probe >= most:
                 break
             probe = min(most, probe * 4)
-        extra = [e for name, v in queries.items() if len(e := self._fresh(name, v, want, kinds, exclude))]
-        if not extra:
-            return np.sort(found[:want])
-        return np.union1d(found[:want], np.setdiff1d(np.concatenate(extra), drop))
+        return self._with_fresh(found[:want], queries, want, kinds, exclude, drop)
 
     def listed(self, query_id: int, queries: dict[str, np.ndarray], weights: dict[str, float], count: int,
                exclude: Iterable[int], kinds: Iterable[str]) -> np.ndarray | None:
@@ -298,8 +297,7 @@ class FusedSearch:
             return None
         if not _same_weights(f.manifest.blocks[0]["weights"], weights):
             return None
-        masked = [m for n in queries if len(m := self.spaces[n].superseded())]  # (other spaces: no part in it)
-        masked = np.concatenate(masked) if masked else _EMPTY_IDS
+        masked = self._superseded(queries)
         row = -1 if query_id in masked else _sorted_find(f.ids, query_id)
         if row < 0:
             return None
@@ -307,15 +305,26 @@ class FusedSearch:
         ids = f.ids[listed[listed >= 0]]
         drop = np.fromiter(exclude, dtype=np.int64)
         ids = ids[~np.isin(ids, np.concatenate([drop, masked]))][:count]
-        extra = [e for name, v in queries.items() if len(e := self._fresh(name, v, count, kinds, exclude))]
-        return np.sort(ids) if not extra else np.union1d(ids, np.setdiff1d(np.concatenate(extra), drop))
+        return self._with_fresh(ids, queries, count, kinds, exclude, drop)
 
-    def _fresh(self, name: str, v: np.ndarray, want: int, kinds: Iterable[str], exclude: Iterable[int]) -> np.ndarray:
-        space = self.spaces[name]
-        fresh = space.fresh(kinds)
-        if len(fresh) <= self.FRESH_ALL and space.manifest is not None:
-            return fresh
-        return space.search(v, want, exclude=exclude, kinds=kinds, refresh=False)[0]  # unbuilt: its own nearest
+    def _superseded(self, queries: dict[str, np.ndarray]) -> np.ndarray:
+        """Media ids whose built rows are out of date in a space of the query (other spaces play no part)."""
+        masked = [m for n in queries if len(m := self.spaces[n].superseded())]
+        return np.concatenate(masked) if masked else _EMPTY_IDS
+
+    def _with_fresh(self, ids: np.ndarray, queries: dict[str, np.ndarray], want: int, kinds: Iterable[str],
+                    exclude: Iterable[int], drop: np.ndarray) -> np.ndarray:
+        """`ids`, sorted, with what the query's spaces search exactly: all that was analysed since a build
+        (up to FRESH_ALL), or a space's own nearest where it has more or no build."""
+        extra = []
+        for name, v in queries.items():
+            space = self.spaces[name]
+            fresh = space.fresh(kinds)
+            if len(fresh) > self.FRESH_ALL or space.manifest is None:
+                fresh = space.search(v, want, exclude=exclude, kinds=kinds, refresh=False)[0]
+            if len(fresh):
+                extra.append(fresh)
+        return np.sort(ids) if not extra else np.union1d(ids, np.setdiff1d(np.concatenate(extra), drop))
 
     def close(self) -> None:
         self._fused = None

@@ -105,8 +105,8 @@ def build_fused(lib: "Library", index_dir: Path, opts: BuildOptions | None = Non
             # a third more candidates than a live search: the build can afford it
             rows = neighbour_lists(index_dir, draft, vector_files, weights, probe, 4 * CANDIDATES // 3,
                                    _jobs(opts.n_jobs), progress)
-            files["lists"] = f"{FUSED.name}-{build_id}.lists.npy"
-            _save_npy_plain(index_dir / files["lists"], rows)
+            files["lists"] = f"{FUSED.name}-{build_id}.lists.npz"
+            _save_npz(index_dir / files["lists"], {"rows": rows})
             lists = {"k": LIST_K, "weights": weights}
         m = _manifest(build_id, len(ids), offset, layout, files, probe, recall, tried, time.perf_counter() - started,
                       lists)
@@ -143,14 +143,6 @@ def _manifest(build_id, n, dim, layout, files, probe, recall, tried, seconds, li
 
 def _jobs(n_jobs: int) -> int:
     return (os.cpu_count() or 1) if n_jobs < 0 else max(1, n_jobs)
-
-
-def _save_npy_plain(path: Path, array: np.ndarray) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        np.save(f, array)
-    os.replace(tmp, path)
-
 
 
 def calibrate(fused: _Fused, weights: dict[str, float], seed: int = 1) -> tuple[int, float, list]:

@@ -81,16 +81,16 @@ def _open(index_dir: str, manifest_doc: dict, vector_files: dict[str, str]) -> N
 
     fused = _load(Path(index_dir), Manifest(**manifest_doc))
     matrices = {k: np.load(v, mmap_mode="r").view(np.ndarray) for k, v in vector_files.items()}
-    _opened["build"] = (fused, matrices)
+    _opened["build"] = (fused, matrices, {name: space_rows(fused, name) for name in fused.parts})
 
 
 def _lists(weights: dict[str, float], probe: int, candidates: int, start: int, stop: int) -> tuple[int, np.ndarray]:
     """(start, the lists of rows start..stop-1) of the opened build."""
-    from .fused import rank, top_cells
+    from .fused import _no_filter, rank, top_cells
 
-    fused, matrices = _opened["build"]
+    fused, matrices, srows = _opened["build"]
     out = np.full((stop - start, LIST_K), -1, dtype=np.int32)
-    spaces = [(fused.parts[name], np.float32(weights[name]), matrices[name], space_rows(fused, name))
+    spaces = [(fused.parts[name], np.float32(weights[name]), matrices[name], srows[name])
               for name in fused.parts if weights.get(name, 0.0) > 0]
     for s in range(start, stop, BATCH):
         qs = np.arange(s, min(stop, s + BATCH))
@@ -107,7 +107,7 @@ def _lists(weights: dict[str, float], probe: int, candidates: int, start: int, s
             chosen.append([top_cells(c, probe) if h else None for c, h in zip(cos, has)])
         for i, r in enumerate(qs.tolist()):
             cells = [(p, picks[i]) for (p, *_), picks in zip(spaces, chosen) if picks[i] is not None]
-            found = rank(fused, cells, tables[i], query[i], SEARCH_WANT + 1, _everything, candidates)
+            found = rank(fused, cells, tables[i], query[i], SEARCH_WANT + 1, _no_filter, candidates)
             found = found[found != r]
             if len(found):
                 best = _exact_best(spaces, r, found)
@@ -115,18 +115,12 @@ def _lists(weights: dict[str, float], probe: int, candidates: int, start: int, s
     return start, out
 
 
-def _everything(rows: np.ndarray) -> None:
-    return None
-
-
 def _exact_best(spaces, r: int, found: np.ndarray) -> np.ndarray:
     """The LIST_K of `found` with the best fused score for row r, on the spaces' whole vectors."""
-    score = np.zeros(len(found), np.float32)
-    total = 0.0
+    score = np.zeros(len(found), np.float32)  # (not divided by the weights' sum: the order is the same)
     for _, w, matrix, srow in spaces:
         if srow[r] < 0:
             continue
-        total += w
         rows = srow[found]
         held = rows >= 0
         score[held] += w * (matrix[rows[held]] @ matrix[srow[r]])

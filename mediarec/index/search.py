@@ -252,10 +252,13 @@ class SpaceIndex:
     def _locate(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Where each item's vector is: (in the fresh matrix, row there or in the build, in the build).
         A fresh vector wins; a built row superseded since the build is not used."""
+        b = self._built
+        if b is not None and len(self._fresh.ids) == 0 and len(self._fresh.masked) == 0:
+            rows = b.rows_of(wanted)  # nothing analysed since the build: the common case, one lookup
+            return np.zeros(len(wanted), dtype=bool), rows, rows >= 0
         f = _sorted_lookup(self._fresh.ids, wanted)
         fresh = f >= 0
         rows = f
-        b = self._built
         if b is None:
             return fresh, rows, np.zeros(len(wanted), dtype=bool)
         built_rows = b.rows_of(wanted)
@@ -272,11 +275,6 @@ class SpaceIndex:
         wanted = np.asarray(media_ids, dtype=np.int64)
         out = np.full(len(wanted), np.nan, dtype=np.float32)
         if self._dim() == 0 or len(wanted) == 0:
-            return out
-        if len(self._fresh.ids) == 0 and len(self._fresh.masked) == 0 and self._built is not None:
-            rows = self._built.rows_of(wanted)  # nothing analysed since the build: the common case, quicker
-            held = rows >= 0
-            out[held] = self._built.matrix[rows[held]] @ query
             return out
         fresh, rows, built = self._locate(wanted)
         if fresh.any():
