@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QSortFilterProxyModel, Qt, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFileDialog, QHeaderView, QLabel, QLineEdit, QMainWindow, QMessageBox, QProgressBar,
+    QAbstractItemView, QDockWidget, QFileDialog, QHeaderView, QLabel, QLineEdit, QMainWindow, QMenu, QMessageBox, QProgressBar,
     QPushButton, QTableView, QToolBar, QVBoxLayout, QWidget,
 )
 
@@ -160,6 +160,37 @@ class MainWindow(QMainWindow):
         for w in (self.job_label, self.progress, self.pause_button, self.cancel_button, self.counts_label):
             sb.addPermanentWidget(w)
         self._set_busy(False)
+
+    # --- the window's API for the app's parts (see ui/context.py) -------------------------------------
+    def add_page(self, name: str, widget: QWidget) -> None:
+        """A view in the central area, shown by `show_page(name)` (the sidebar lists pages)."""
+        self._pages = getattr(self, "_pages", {})
+        self._pages[name] = widget
+
+    def show_page(self, name: str) -> None:
+        pass
+
+    def add_dock(self, title: str, widget: QWidget, area=Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(title)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def set_transport(self, widget: QWidget) -> None:
+        """The player's transport bar, docked at the bottom."""
+        bar = QToolBar("Player", self)
+        bar.setObjectName("Player")
+        bar.setMovable(False)
+        bar.addWidget(widget)
+        self.addToolBar(Qt.ToolBarArea.BottomToolBarArea, bar)
+
+    def menu(self, title: str) -> QMenu:
+        """The menu bar's menu of that title (made on first use), e.g. "&Play"."""
+        for action in self.menuBar().actions():
+            if action.menu() is not None and action.text() == title:
+                return action.menu()
+        return self.menuBar().addMenu(title)
 
     # --- behaviour ---------------------------------------------------------------------------------
     def refresh(self) -> None:

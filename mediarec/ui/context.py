@@ -1,0 +1,22 @@
+"""AppContext: the app's services, made once by the composition root (app.py) and handed to each part's install()."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..paths import AppPaths
+    from ..settings import Settings
+    from .actions import MediaActions
+    from .main_window import MainWindow
+
+
+@dataclass
+class AppContext:
+    """Each UI part (library, jobs, player, upnext, results, dialogs) reads what it needs from here and
+    registers what it offers in `services` under a documented name (e.g. "player", "upnext", "library")."""
+    paths: "AppPaths"
+    settings: "Settings"
+    actions: "MediaActions"
+    window: "MainWindow"
+    services: dict[str, Any] = field(default_factory=dict)
