@@ -45,14 +45,3 @@ def test_every_module_says_what_it_owns():
                and p.name != "__main__.py"]
     assert missing == []
 
-
-def test_desktop_file_is_valid():
-    desktop = PACKAGE.parent / "packaging" / "mediarec.desktop"
-    lines = desktop.read_text().splitlines()
-    assert lines[0] == "[Desktop Entry]"
-    entries = dict(line.split("=", 1) for line in lines[1:] if "=" in line)
-    for key in ("Type", "Name", "Exec", "Icon", "Categories"):
-        assert entries.get(key), key
-    assert entries["Exec"].split()[0] == "mediarec-gui"
-    assert entries["Categories"].endswith(";")
-    assert (PACKAGE.parent / "resources" / f"{entries['Icon']}.svg").exists()
