@@ -74,6 +74,7 @@ def test_import_then_show_list_export_and_delete(capsys, tmp_path, library):
     doc = json.loads(out)
     assert (doc["name"], doc["entries"], doc["matched"], doc["unknown"]) == ("mine", 6, 5, 1)
     assert doc["unknown_paths"] == ["/nowhere/ghost.mp3"]
+    assert doc["refused"] == [{"path": "/nowhere/ghost.mp3", "reason": "outside your library folders"}]
 
     code, out, _ = run(capsys, "playlists", "--json")
     assert [(p["name"], p["items"], p["source"]) for p in json.loads(out)["playlists"]] == [("mine", 6, "import")]

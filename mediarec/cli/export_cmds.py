@@ -12,6 +12,7 @@ from typing import Any, Callable, Mapping
 
 from ..errors import UserError
 from ..export import Entry, extensions, format_for, read_playlist, save_playlist
+from ..export.trust import screen
 from ..humanize import plural
 from . import command
 from .context import Context, open_context
@@ -231,16 +232,28 @@ def cmd_import(args: argparse.Namespace) -> int:
     with open_context(args) as ctx:
         if not args.replace and any(p["name"] == name for p in ctx.lib.playlists.list()):
             raise UserError(f"a playlist named {name!r} exists; pass --replace, or another --name")
-        items = [_matched(ctx.lib, e) for e in entries]
+        # Untrusted input: entries outside the library folders keep their place in the list as text,
+        # are reported, and are never looked up on disk (no stat, no symlink resolution).
+        screened = screen(entries, [r["path"] for r in ctx.lib.roots.list()])
+        outside = {id(e) for e, _ in screened.refused}
+        items = [_unmatched(e) if id(e) in outside else _matched(ctx.lib, e) for e in entries]
         ctx.lib.playlists.save(name, items, source="import", params={"file": path, "format": fmt.name})
     unknown = [it["path"] for it in items if it["media_id"] is None]
+    refused = [{"path": e.path, "reason": why} for e, why in screened.refused]
     if args.json:
         print_json({"name": name, "file": path, "format": fmt.name, "entries": len(items),
-                    "matched": len(items) - len(unknown), "unknown": len(unknown), "unknown_paths": unknown})
+                    "matched": len(items) - len(unknown), "unknown": len(unknown), "unknown_paths": unknown,
+                    "refused": refused})
         return 0
     print(f"Imported {_entries(len(items))} from {path} as playlist {name!r}: "
           f"{len(items) - len(unknown)} in the library, {len(unknown)} not")
+    for r in refused:
+        print(f"  left out {r['path']}: {r['reason']}")
     return 0
+
+
+def _unmatched(entry: Entry) -> dict[str, Any]:
+    return {"media_id": None, "path": entry.path, "title": entry.title, "duration": entry.duration}
 
 
 def _matched(lib, entry: Entry) -> dict[str, Any]:
@@ -250,7 +263,7 @@ def _matched(lib, entry: Entry) -> dict[str, Any]:
         real = os.path.realpath(entry.path)
         row = lib.media.by_path(real) if real != entry.path else None
     if row is None:
-        return {"media_id": None, "path": entry.path, "title": entry.title, "duration": entry.duration}
+        return _unmatched(entry)
     return {"media_id": row["id"], "path": row["path"], "title": entry.title or row.get("title"),
             "duration": entry.duration if entry.duration is not None else row.get("duration")}
 

@@ -7,7 +7,7 @@ from typing import Sequence
 
 from ..errors import ReadError
 from .atomic import atomic_write
-from .entry import Entry, PlaylistWriteError
+from .entry import Entry, PlaylistError, PlaylistWriteError
 from .registry import format_for
 
 
@@ -36,13 +36,21 @@ def save_playlist(path: str | os.PathLike, entries: Sequence[Entry], relative: b
     return Saved(path, fmt.name, len(entries), relative, rendered.uri_entries)
 
 
+MAX_PLAYLIST_BYTES = 16 * 1024 * 1024
+"""A playlist of 100,000 entries is about 10 MB; anything larger is refused before it is read."""
+
+
 def read_playlist(path: str | os.PathLike) -> list[Entry]:
     """The entries of a playlist file, paths absolute. Raises ReadError or PlaylistError (path and cause)."""
     path = os.path.abspath(os.fspath(path))
     fmt = format_for(path)
     try:
         with open(path, "rb") as f:
-            data = f.read()
+            size = os.fstat(f.fileno()).st_size
+            if size > MAX_PLAYLIST_BYTES:
+                raise PlaylistError(path, f"refused: {size / 1e6:.1f} MB is too large for a playlist "
+                                          f"(the limit is {MAX_PLAYLIST_BYTES / 1e6:.0f} MB)")
+            data = f.read(MAX_PLAYLIST_BYTES + 1)
     except IsADirectoryError:
         raise ReadError(path, "is a folder, not a playlist file") from None
     except OSError as exc:

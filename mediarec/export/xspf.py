@@ -5,6 +5,9 @@ import math
 import xml.etree.ElementTree as ET
 from typing import Sequence
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as defused_fromstring
+
 from .entry import Entry, PlaylistError, clean_text
 from .locations import resolve_reference, uri_reference
 from .registry import PlaylistFormat, Rendered, register
@@ -35,10 +38,14 @@ def _text(parent: ET.Element, tag: str, value: str) -> None:
 
 
 def parse(data: bytes, path: str, base_dir: str) -> list[Entry]:
+    # An imported playlist is untrusted: a DTD (entity bombs, external entities) is refused, not expanded.
     try:
-        root = ET.fromstring(data)
+        root = defused_fromstring(data, forbid_dtd=True)
     except ET.ParseError as exc:
         raise PlaylistError(path, f"not valid XML ({exc})") from None
+    except DefusedXmlException as exc:
+        raise PlaylistError(path, f"refused: the XML declares a DTD or entities ({type(exc).__name__}), "
+                                  "which a playlist never needs") from None
     ns = root.tag[:root.tag.index("}") + 1] if root.tag.startswith("{") else ""
     if root.tag != f"{ns}playlist":
         raise PlaylistError(path, f"not an XSPF playlist (the root element is <{root.tag}>, not <playlist>)")
