@@ -56,3 +56,43 @@ def test_desktop_file_is_valid():
     assert entries["Exec"].split()[0] == "mediarec-gui"
     assert entries["Categories"].endswith(";")
     assert (PACKAGE.parent / "resources" / f"{entries['Icon']}.svg").exists()
+
+
+def _written_kinds():
+    """Every file_status kind a literal in the code names: `kind = "..."` in a class, `.with_kind("...")`,
+    `error_kind="..."`, and the errno table's values."""
+    for path in PACKAGE.rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                for stmt in node.body:
+                    if (isinstance(stmt, ast.Assign) and [getattr(t, "id", None) for t in stmt.targets] == ["kind"]
+                            and isinstance(stmt.value, ast.Constant)):
+                        yield path, stmt.value.value
+            elif isinstance(node, ast.Call):
+                if getattr(node.func, "attr", None) == "with_kind" and isinstance(node.args[0], ast.Constant):
+                    yield path, node.args[0].value
+                for kw in node.keywords:
+                    if kw.arg == "error_kind" and isinstance(kw.value, ast.Constant):
+                        yield path, kw.value.value
+
+
+def test_every_file_status_kind_is_declared():
+    import errno
+
+    from mediarec.errors import FILE_STATUS_KINDS, ReadError
+
+    os_kinds = {ReadError.from_os_error("/x", OSError(e, "x")).kind for e in (errno.ENOENT, errno.EACCES, errno.EIO)}
+    kinds = {k for _, k in _written_kinds()}
+    assert {"corrupt", "timeout", "crash", "no_audio", "bug"} <= kinds  # the scan finds what it should
+    undeclared = sorted(f"{p.relative_to(PACKAGE)}: {k}" for p, k in _written_kinds() if k not in FILE_STATUS_KINDS)
+    assert undeclared == []
+    assert kinds | os_kinds == set(FILE_STATUS_KINDS)  # and nothing is declared that no code writes
+
+
+def test_file_status_refuses_an_undeclared_kind(lib):
+    import pytest
+
+    with pytest.raises(ValueError, match="unknown file_status kind"):
+        lib.file_status.record("/x.mp3", "probe", "timeot", "typo")
+    assert lib.file_status.list() == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Iterable
 
-from ..errors import FileError
+from ..errors import FILE_STATUS_KINDS, FileError
 from .db import now
 
 if TYPE_CHECKING:
@@ -17,6 +17,8 @@ class FileStatusStore:
 
     def record(self, path: str, stage: str, kind: str, message: str, *, size: int | None = None,
                mtime: float | None = None, media_id: int | None = None) -> None:
+        if kind not in FILE_STATUS_KINDS:  # a kind nobody reads back (doctor, the UI) is our bug
+            raise ValueError(f"{path}: unknown file_status kind {kind!r}")
         with self.lib.transaction() as c:
             c.execute(
                 """INSERT INTO file_status (path, media_id, stage, kind, message, size, mtime, ts)
