@@ -5,7 +5,7 @@ import os
 from typing import TYPE_CHECKING, Iterable
 
 from ..errors import FILE_STATUS_KINDS, FileError
-from .db import now
+from .codec import now
 
 if TYPE_CHECKING:
     from .db import Library

@@ -5,7 +5,7 @@ import os
 from typing import TYPE_CHECKING
 
 from ..errors import UserError
-from .db import now
+from .codec import now
 
 if TYPE_CHECKING:
     from .db import Library
