@@ -111,3 +111,6 @@ _OS_ERRNO_KINDS = {
 
 FILE_STATUS_KINDS = ("not_found", "no_access", "unsupported", "corrupt", "timeout", "crash", "io", "extract", "bug",
                      "no_audio")
+"""Every `kind` a file_status row may hold: the `kind` of each FileError class (here and in media/, export/)
+and the errno kinds above. FileStatusStore.record refuses any other; tests/test_architecture.py checks that
+every kind written in the code is listed here."""

@@ -4,7 +4,6 @@ import json
 import os
 import shutil
 import sys
-import types
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -13,7 +12,6 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent / "export"))
 
 from mediarec.cli import main  # noqa: E402
-from mediarec.cli import export_cmds  # noqa: E402
 from mediarec.export import read_playlist  # noqa: E402
 from mediarec.jobs import run_job  # noqa: E402
 from mediarec.library import Library  # noqa: E402
@@ -169,49 +167,6 @@ def test_bad_playlist_files_are_one_line_errors(capsys, tmp_path):
     assert code == 1 and "unknown playlist type .wpl" in err
 
 
-def test_a_recommender_that_has_not_landed_is_a_one_line_message(capsys, tmp_path, monkeypatch):
-    monkeypatch.setitem(export_cmds.SOURCES, "upnext", export_cmds.Source(
-        "upnext", export_cmds._recommended("upnext", "mediarec.recommend.not_written_yet:upnext",
-                                           lambda fn, ctx, a: fn(ctx.lib)), lambda a: {}))
-    code, out, err = run(capsys, "export", tmp_path / "x.m3u8", "--upnext")
-    assert code == 1 and err.count("\n") == 1
-    assert "export --upnext is not available yet (mediarec.recommend.not_written_yet.upnext does not exist)" in err
-    assert not (tmp_path / "x.m3u8").exists()
-
-
-def test_recommender_sources_are_looked_up_by_name_when_run(capsys, tmp_path, library, monkeypatch):
-    """A stand-in for the similar module that answers like implicit: (ids, scores). The export resolves
-    ITEM, finds MoreLikeThis by name when it runs, calls it, writes and saves its picks."""
-    calls = []
-
-    class MoreLikeThis:
-        def __init__(self, lib, index_dir):
-            self.lib = lib
-            calls.append(("open", Path(index_dir).name))
-
-        def similar_items(self, media_id, n=10):
-            calls.append((media_id, n))
-            ids = [r["id"] for r in self.lib.media.list() if r["id"] != media_id]
-            return ids[:n], [1.0 - i / 10 for i in range(len(ids[:n]))]
-
-        def close(self):
-            calls.append("close")
-    fake = types.ModuleType("mediarec.recommend.similar")
-    fake.MoreLikeThis = MoreLikeThis
-    monkeypatch.setitem(sys.modules, "mediarec.recommend.similar", fake)
-    code, out, err = run(capsys, "export", tmp_path / "like.pls", "--similar", library["song2.flac"], "-n", "2",
-                         "--save", "like #1", "--json")
-    assert code == 0, err
-    doc = json.loads(out)
-    with Library(Path(os.environ["MEDIAREC_DATA_DIR"]) / "library.db") as lib:
-        seed = lib.media.by_path(library["song2.flac"])["id"]
-    assert calls == [("open", "index"), (seed, 2), "close"]
-    assert doc["entries"] == 2 and doc["params"] == {"item": library["song2.flac"]}
-    assert library["song2.flac"] not in [e.path for e in read_playlist(tmp_path / "like.pls")]
-    code, out, _ = run(capsys, "playlist", "like #1", "--json")
-    assert json.loads(out)["source"] == "similar" and len(json.loads(out)["items"]) == 2
-
-
 def test_export_from_the_real_recommenders(capsys, tmp_path, library, app_dirs):
     """--similar, --upnext and --path through the real recommenders, on features stored in the real tables."""
     import numpy as np
@@ -227,9 +182,14 @@ def test_export_from_the_real_recommenders(capsys, tmp_path, library, app_dirs):
         put_features(lib, ids, "audio.musicnn", np.stack([(1 - t) * start + t * end for t in np.linspace(0, 1, 5)]))
         put_features(lib, ids, "audio.dsp", np.tile(rng.standard_normal(REAL_DIMS["audio.dsp"]), (5, 1)))
     code, out, err = run(capsys, "export", tmp_path / "like.m3u8", "--similar", library["song1.wav"], "-n", "2",
-                         "--json")
+                         "--save", "like #1", "--json")
     assert code == 0, err
     assert [it["path"] for it in json.loads(out)["items"]] == [library["song2.flac"], library["song3.ogg"]]
+    assert [e.path for e in read_playlist(tmp_path / "like.m3u8")] == [library["song2.flac"], library["song3.ogg"]]
+    code, out, _ = run(capsys, "playlist", "like #1", "--json")
+    saved = json.loads(out)
+    assert saved["source"] == "similar" and saved["params"]["item"] == library["song1.wav"]
+    assert [it["path"] for it in saved["items"]] == [library["song2.flac"], library["song3.ogg"]]
     code, out, err = run(capsys, "export", tmp_path / "next.xspf", "--upnext", "--json")
     assert code == 0, err
     assert sorted(it["path"] for it in json.loads(out)["items"]) == sorted(library[t] for t in order)

@@ -8,7 +8,7 @@ TensorFlow or the wheel:
 
 It reads the wheel as a zip (never imports its modules), reads MSD_musicnn and MTT_musicnn with
 tools/tfbundle.py, drops the Adam optimizer slots, renames every tensor to the parameter of
-mediarec.extract.models.musicnn_net.MusicNN that uses it and transposes it to torch's layout, and writes:
+mediarec.extract.models.musicnn_torch.MusicNN that uses it and transposes it to torch's layout, and writes:
   MSD_musicnn.npz, MTT_musicnn.npz   weights (.npz, no pickle, reproducible bytes)
   tags.json                          each model's 50 tags, in output order (from the wheel's configuration.py)
   LICENSE                            the wheel's ISC notice
@@ -104,7 +104,7 @@ def check_fits(state: dict[str, np.ndarray], n_tags: int) -> None:
     import torch
 
     sys.path.insert(0, str(REPO))
-    from mediarec.extract.models.musicnn_net import MusicNN
+    from mediarec.extract.models.musicnn_torch import MusicNN
 
     model = MusicNN(n_tags=n_tags)
     tensors = {k: torch.from_numpy(v) for k, v in state.items()}
@@ -135,7 +135,7 @@ Universitat Pompeu Fabra, 2019), from the PyPI wheel `{wheel}`
 
 Made by `tools/convert_musicnn.py` from the wheel's TF1 checkpoints: tensors read with
 `tools/tfbundle.py`, Adam optimizer slots dropped, renamed to the parameters of
-`mediarec.extract.models.musicnn_net.MusicNN` and transposed to torch's layout, stored as fp32 in
+`mediarec.extract.models.musicnn_torch.MusicNN` and transposed to torch's layout, stored as fp32 in
 `np.savez` files (no pickle). `tags.json` lists each model's 50 tags in output order.
 
 | file | sha256 |

@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 import argparse
-import importlib
-import inspect
-import numbers
 import os
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable
 
 from ..errors import UserError
 from ..export import Entry, extensions, format_for, read_playlist, save_playlist
 from ..export.trust import screen
 from ..humanize import plural
+from ..recommend import journey
+from ..recommend.similar import MoreLikeThis
+from ..recommend.upnext import upnext
 from . import command
 from .context import Context, open_context
 from .output import positive_int, fmt_duration, print_json, print_table
@@ -38,79 +38,6 @@ class Source:
     params: Callable[[argparse.Namespace], dict]
 
 
-def _recommended(flag: str, target: str, call: Callable[..., Any]) -> Loader:
-    """A loader for a recommender function named 'module:function', looked up when the command runs:
-    a source whose module cannot be loaded is a one-line message, not an import error at start-up.
-    `call(fn, ctx, args)` adapts our arguments to the function's (the recommenders need the library and
-    its index folder, both in the context)."""
-    def load(ctx: Context, args: argparse.Namespace) -> list[Pick]:
-        fn = _lookup(target, flag)
-        return _picks(call(fn, ctx, args), ctx.lib)
-    return load
-
-
-def _lookup(target: str, flag: str) -> Callable[..., Any]:
-    module_name, _, attr = target.partition(":")
-    dotted = f"{module_name}.{attr}"
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        missing = exc.name if isinstance(exc, ModuleNotFoundError) else None
-        if missing and (module_name == missing or module_name.startswith(missing + ".")):
-            raise UserError(f"export --{flag} is not available yet ({dotted} does not exist); "
-                            "export --playlist NAME works") from None
-        raise UserError(f"export --{flag} is not available: {dotted} cannot be loaded ({exc})") from None
-    fn = getattr(module, attr, None)
-    if not callable(fn):
-        raise UserError(f"export --{flag} is not available yet ({dotted} does not exist); "
-                        "export --playlist NAME works")
-    return fn
-
-
-def _invoke(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Call a recommender function, saying so in one line if its signature is not the one we expect."""
-    try:
-        inspect.signature(fn).bind(*args, **kwargs)
-    except TypeError as exc:
-        raise UserError(f"{fn.__module__}.{fn.__qualname__}{inspect.signature(fn)} does not take the "
-                        f"arguments export passes ({exc}); the export wiring needs updating") from None
-    return fn(*args, **kwargs)
-
-
-def _picks(result: Any, lib) -> list[Pick]:
-    """Media rows from what a recommender returns: a list (or {'items': [...]}) of ids, dicts or objects
-    with id/media_id/path, or an (ids, scores) pair like implicit's."""
-    if isinstance(result, Mapping):
-        result = result.get("items", [])
-    elif isinstance(result, tuple) and len(result) == 2 and _is_ids(result[0]):
-        result = result[0]
-    elif not isinstance(result, (list, tuple)) and isinstance(getattr(result, "items", None), (list, tuple)):
-        result = result.items
-    picks: list[Pick] = []
-    for item in result:
-        if isinstance(item, numbers.Integral):
-            media_id, path = int(item), None
-        else:
-            media_id = _field(item, "id") if _field(item, "id") is not None else _field(item, "media_id")
-            path = _field(item, "path")
-        row = (lib.media.get(int(media_id)) if media_id is not None else None) or (
-            lib.media.by_path(path) if path else None)
-        if row is not None:
-            picks.append((row["id"], Entry.from_media(row)))
-        elif path:
-            picks.append((None, Entry(path=path)))
-    return picks
-
-
-def _field(item: Any, key: str) -> Any:
-    return item.get(key) if isinstance(item, Mapping) else getattr(item, key, None)
-
-
-def _is_ids(value: Any) -> bool:
-    return (hasattr(value, "__len__") and not isinstance(value, (str, bytes, Mapping))
-            and all(isinstance(v, numbers.Integral) for v in value))
-
-
 def _media_id(lib, item: str) -> int:
     return lib.media.resolve(item)["id"]
 
@@ -124,40 +51,42 @@ def _saved_playlist(ctx: Context, args: argparse.Namespace) -> list[Pick]:
     return picks
 
 
-def _similar(more_like_this: Callable[..., Any], ctx: Context, args: argparse.Namespace) -> Any:
+def _picks(lib, ids: Iterable[int]) -> list[Pick]:
+    """The library's rows for a recommender's ids (a file gone since the list was made is left out)."""
+    rows = (lib.media.get(int(i)) for i in ids)
+    return [(row["id"], Entry.from_media(row)) for row in rows if row is not None]
+
+
+def _similar(ctx: Context, args: argparse.Namespace) -> list[Pick]:
     """More like ITEM through the app's MoreLikeThis (its indexes are opened for this one list)."""
-    mlt = _invoke(more_like_this, ctx.lib, ctx.paths.index_dir)
+    mlt = MoreLikeThis(ctx.lib, ctx.paths.index_dir)
     try:
-        return _invoke(mlt.similar_items, _media_id(ctx.lib, args.similar), n=args.n or DEFAULT_N)
+        ids, _ = mlt.similar_items(_media_id(ctx.lib, args.similar), n=args.n or DEFAULT_N)
     finally:
         mlt.close()
+    return _picks(ctx.lib, ids)
 
 
-def _upnext(fn: Callable[..., Any], ctx: Context, args: argparse.Namespace) -> Any:
-    found = _invoke(fn, ctx.lib, ctx.paths.index_dir, n=args.n or DEFAULT_N, settings=ctx.settings.recommend,
-                    explain=False)
-    return found.ids, found.scores
+def _upnext(ctx: Context, args: argparse.Namespace) -> list[Pick]:
+    found = upnext(ctx.lib, ctx.paths.index_dir, n=args.n or DEFAULT_N, settings=ctx.settings.recommend,
+                   explain=False)
+    return _picks(ctx.lib, found.ids)
 
 
-def _journey(fn: Callable[..., Any], ctx: Context, args: argparse.Namespace) -> Any:
+def _journey(ctx: Context, args: argparse.Namespace) -> list[Pick]:
     lib = ctx.lib
-    found = _invoke(fn, lib, ctx.paths.index_dir, _media_id(lib, args.path[0]), _media_id(lib, args.path[1]),
-                    n=args.n or DEFAULT_N)
-    return found.ids, found.scores
+    found = journey.path(lib, ctx.paths.index_dir, _media_id(lib, args.path[0]), _media_id(lib, args.path[1]),
+                 n=args.n or DEFAULT_N)
+    return _picks(lib, found.ids)
 
 
 SOURCES: dict[str, Source] = {
-    "similar": Source(
-        "similar", _recommended("similar", "mediarec.recommend.similar:MoreLikeThis", _similar),
-        lambda a: {"item": a.similar}),
-    "upnext": Source(
-        "upnext", _recommended("upnext", "mediarec.recommend.upnext:upnext", _upnext), lambda a: {}),
-    "path": Source(
-        "path", _recommended("path", "mediarec.recommend.journey:path", _journey),
-        lambda a: {"from": a.path[0], "to": a.path[1]}),
+    "similar": Source("similar", _similar, lambda a: {"item": a.similar}),
+    "upnext": Source("upnext", _upnext, lambda a: {}),
+    "path": Source("path", _journey, lambda a: {"from": a.path[0], "to": a.path[1]}),
     "playlist": Source("playlist", _saved_playlist, lambda a: {"playlist": a.playlist}),
 }
-"""Every export source by its flag. The recommender ones are wired by name (see _recommended)."""
+"""Every export source by its flag."""
 
 
 # --- export ---------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import logging
 import os
 import tempfile
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from .device import onnx_providers
 
@@ -71,3 +71,18 @@ def session(path: str | os.PathLike, device: str = "cpu", threads: int = 1):
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     opts.log_severity_level = 3
     return ort.InferenceSession(str(path), sess_options=opts, providers=onnx_providers(device))
+
+
+def onnx_or_torch(name: str, backend: str, make_session: Callable[[], Any]) -> Any:
+    """The ONNX session `make_session()` gives (exporting and caching as it needs), or None where the
+    caller should run its torch model instead: `backend` "torch", or "auto" and the export or loading
+    failed (the reason logged). With `backend` "onnx" a failure is raised."""
+    if backend not in ("auto", "onnx"):
+        return None
+    try:
+        return make_session()
+    except Exception as exc:  # noqa: BLE001 - any export/runtime failure falls back to torch, logged
+        if backend == "onnx":
+            raise
+        log.warning("%s: ONNX export or load failed, using torch instead: %s: %s", name, type(exc).__name__, exc)
+        return None

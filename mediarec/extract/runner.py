@@ -11,7 +11,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass, field
 
-from ..errors import Cancelled
+from ..errors import Cancelled, FileError, MediaTimeout, OurBug, WorkerCrash
 from ..jobs import CancelToken, Job, Progress, ProgressClock
 from ..library import Library
 from ..media.audio import ExcerptPolicy
@@ -112,13 +112,14 @@ class _ResultWriter:
 
 def _crashed(task: Task, exc: BaseException) -> dict[str, Outcome]:
     """Every extractor of a task whose worker died or hung gets the same verdict."""
+    path = task.item["path"]
     if isinstance(exc, TaskTimedOut):
-        kind, msg = "timeout", f"analysis {exc}"
+        err: FileError = MediaTimeout(path, f"analysis {exc}")
     elif isinstance(exc, WorkerDied):
-        kind, msg = "crash", f"the decoder or a model crashed ({exc})"
+        err = WorkerCrash(path, f"the decoder or a model crashed ({exc})")
     else:
-        kind, msg = "bug", f"{type(exc).__name__}: {exc}"
-    return {name: Outcome(error_kind=kind, message=msg) for name in task.extractors}
+        err = OurBug(path, f"{type(exc).__name__}: {exc}")
+    return {name: Outcome(error_kind=err.kind, message=err.reason) for name in task.extractors}
 
 
 def analyze(lib: Library, paths: AppPaths, settings: Settings, only: list[str] | None = None,

@@ -21,18 +21,17 @@ import logging
 import os
 import secrets
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..errors import MediarecError
 from . import exact
 from .annoy_file import AnnoyFile, write_annoy
 from .cells import n_cells, partition, scan
 from .compose import Layout, compose
+from .files import BuildInProgress, build_lock, remove_other_builds, save_npz
 from .manifest import Manifest, manifest_path, write_manifest
 from .spaces import SPACES, Space
 
@@ -173,8 +172,8 @@ def write_build(lib: "Library", index_dir: Path, space: Space, media_ids: np.nda
     cells = len(part.starts) - 1
     trees = opts.n_trees or default_trees(cells)
     _save_npy(index_dir / names["vectors"], vectors, part.order)
-    _save_npz(index_dir / names["cells"], {"starts": part.starts, "centroids": part.centroids})
-    _save_npz(index_dir / names["stats"], layout.stats_arrays() if layout else {})
+    save_npz(index_dir / names["cells"], {"starts": part.starts, "centroids": part.centroids})
+    save_npz(index_dir / names["stats"], layout.stats_arrays() if layout else {})
     write_annoy(index_dir / names["ann"], part.centroids, trees, seed=opts.seed, n_jobs=opts.n_jobs)
     matrix = np.load(index_dir / names["vectors"], mmap_mode="r").view(np.ndarray)
     ann = AnnoyFile(index_dir / names["ann"], dim, cells, first_row=part.centroids[0])
@@ -192,7 +191,7 @@ def write_build(lib: "Library", index_dir: Path, space: Space, media_ids: np.nda
         files=names, calibration=tried)
     lib.index.replace(space.name, build_id, media_ids.tolist(), manifest.built_at)
     write_manifest(index_dir, manifest)
-    _remove_other_builds(index_dir, space.name, build_id)
+    remove_other_builds(index_dir, space.name, build_id)
     log.info("built %s index: %d items in %d cells, probe %d, search_k %d, recall@10 %.3f, %.1f s", space.name,
              n, cells, probe, search_k, recall, manifest.build_seconds)
     return manifest
@@ -202,7 +201,7 @@ def build_space(lib: "Library", index_dir: Path, space_name: str, opts: BuildOpt
                 ) -> Manifest | None:
     """Rebuild one space from the features stored now; None (and no index) when no item has any."""
     space = SPACES[space_name]
-    with _build_lock(index_dir, space_name):
+    with build_lock(index_dir, space_name):
         with lib.index.read_snapshot():
             snapshot_at = time.time()
             ids, vectors, layout = compose(lib, space)
@@ -218,7 +217,7 @@ def build_space(lib: "Library", index_dir: Path, space_name: str, opts: BuildOpt
 def remove_space(lib: "Library", index_dir: Path, space_name: str) -> None:
     manifest_path(index_dir, space_name).unlink(missing_ok=True)
     lib.index.drop(space_name)
-    _remove_other_builds(index_dir, space_name, keep=None)
+    remove_other_builds(index_dir, space_name, keep=None)
 
 
 def load_layout(index_dir: Path, manifest: Manifest) -> Layout:
@@ -244,53 +243,6 @@ def _save_npy(path: Path, vectors: np.ndarray, order: np.ndarray) -> None:
     out.flush()
     del out
     os.replace(tmp, path)
-
-
-def _save_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        np.savez(f, **arrays)
-    os.replace(tmp, path)
-
-
-def _remove_other_builds(index_dir: Path, space: str, keep: str | None) -> None:
-    for path in Path(index_dir).glob(f"{space}-*"):
-        if keep is not None and path.name.startswith(f"{space}-{keep}."):
-            continue
-        try:
-            path.unlink()  # a reader that mapped it keeps it; on Windows this fails and waits for next time
-        except OSError:
-            pass
-
-
-@contextmanager
-def _build_lock(index_dir: Path, space: str, stale_after: float = 3600.0) -> Iterator[None]:
-    """One builder per space across processes: an exclusive lock file, taken over when it is stale."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    lock = index_dir / f".{space}.lock"
-    for _ in range(2):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-            break
-        except FileExistsError:
-            try:
-                if time.time() - lock.stat().st_mtime < stale_after:
-                    raise BuildInProgress(f"{lock}: another build of the {space} index is running") from None
-                lock.unlink()
-            except FileNotFoundError:
-                pass
-    else:
-        raise BuildInProgress(f"{lock}: cannot take the build lock")
-    try:
-        os.write(fd, f"{os.getpid()}\n".encode())
-        os.close(fd)
-        yield
-    finally:
-        lock.unlink(missing_ok=True)
-
-
-class BuildInProgress(MediarecError):
-    """Another process is building this space now; its result will land shortly."""
 
 
 __all__ = ["BuildOptions", "BuildInProgress", "build_space", "write_build", "remove_space", "calibrate",

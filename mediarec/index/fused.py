@@ -26,16 +26,16 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 
-from .build import _remove_other_builds
+from .files import remove_other_builds
+from .fused_format import CANDIDATES, LIST_K, FusedBuild, load, sketch_best
+from .ids import EMPTY_IDS, sorted_find
 from .manifest import Manifest, manifest_path, read_manifest
-from .neighbour_lists import LIST_K
-from .search import _EMPTY_IDS, SpaceIndex, _sorted_find, kind_mask
+from .search import SpaceIndex, kind_mask
 from .spaces import SPACES, Space
 
 if TYPE_CHECKING:
@@ -50,132 +50,12 @@ WEIGHTS_KEY = "similar.weights"
 SKETCH_DIM = 128
 """Dimensions kept of a wider space in the sketch. With 64 the sketch's top 100 of 300 held 0.96 of the
 fused top 10 (100k independent synthetic spaces); with 128, 0.99."""
-CANDIDATES = 450
-"""Items the cell estimates pass on to the sketch. At 100k items (independent synthetic spaces, 8 cells
-per space) 300 held 0.982 of the sketch ranking's top 10, 450 0.992, 600 0.993."""
 
 
 def library_weights(lib: "Library") -> dict[str, float]:
     """The fusion weights: the defaults, replaced by what `mediarec tune` stored for this library."""
     stored = lib.kv.get(WEIGHTS_KEY) or {}
     return {**WEIGHTS, **{k: float(v) for k, v in stored.items() if k in SPACES}}
-
-
-@dataclass
-class _SpacePart:
-    """One space's share of the fused build."""
-
-    build_id: str
-    offset: int  # its columns in the sketch
-    width: int
-    proj: np.ndarray | None  # (width, dim) or None: the space as it is
-    centroids: np.ndarray  # (cells, width): the space's cell centroids, projected like the sketch
-    rows: np.ndarray  # fused rows of the space's items, cell by cell (the space build's row order)
-    starts: list[int]  # cell c is rows[starts[c]:starts[c + 1]]
-    codes: np.ndarray  # (len(rows), spaces): each of those items' entries in the table of estimates
-    table: int  # where this space's cells' entries start in that table (one table for all spaces)
-
-    def to_sketch(self, v: np.ndarray) -> np.ndarray:
-        return v if self.proj is None else self.proj @ v
-
-
-@dataclass
-class _Fused:
-    manifest: Manifest
-    ids: np.ndarray  # fused row -> media id, ascending
-    kinds: np.ndarray  # fused row -> search.KIND_CODES
-    sketch: np.ndarray  # (rows, dim), memory-mapped (float16 would halve it, but numpy converts it slowly)
-    parts: dict[str, _SpacePart]
-    table_size: int  # every space's cells, and after them one entry for "no vector in this space"
-    lists: np.ndarray | None = None  # neighbour_lists.py: each row's best rows, for the weights in the manifest
-
-
-# --- searching --------------------------------------------------------------------------------------------
-def _no_filter(rows: np.ndarray) -> None:
-    return None
-
-
-def _sketch_best(fused: _Fused, parts: dict[str, tuple[np.ndarray, float]], probe: int, want: int, keep,
-                 candidates: int = CANDIDATES) -> np.ndarray:
-    """Fused rows of the `want` items the sketch ranks best among the candidates of steps 1-2, best first.
-    `parts`: space -> (the query in the sketch's terms for that space, its weight); `keep(rows)` gives a
-    mask of the rows that may be returned, or None for all."""
-    cells, query = [], np.zeros(fused.sketch.shape[1], np.float32)
-    table = np.zeros(fused.table_size, np.float32)  # a space the query lacks adds 0, as in the fused score
-    for name, (q, w) in parts.items():
-        p = fused.parts[name]
-        cos = p.centroids @ q
-        cells.append((p, top_cells(cos, probe)))
-        table[p.table:p.table + len(cos)] = cos * np.float32(w)
-        query[p.offset:p.offset + p.width] = q * np.float32(w)
-    return rank(fused, cells, table, query, want, keep, candidates)
-
-
-def top_cells(cos: np.ndarray, probe: int) -> list[int]:
-    return np.argpartition(-cos, probe - 1)[:probe].tolist() if probe < len(cos) else list(range(len(cos)))
-
-
-def rank(fused: _Fused, cells: list[tuple[_SpacePart, list[int]]], table: np.ndarray, query: np.ndarray, want: int,
-         keep, candidates: int) -> np.ndarray:
-    """Steps 2 and 3 of a search whose cells were chosen (per space) and whose table of estimates and
-    weighted sketch query were made: fused rows, best first on the sketch."""
-    rows, codes = [], []
-    for p, chosen in cells:
-        for c in chosen:
-            a, b = p.starts[c], p.starts[c + 1]
-            rows.append(p.rows[a:b])
-            codes.append(p.codes[a:b])
-    if not rows:
-        return _EMPTY_IDS
-    cand, codes = np.concatenate(rows), np.concatenate(codes)
-    ok = keep(cand)
-    if ok is not None:
-        cand, codes = cand[ok], codes[ok]
-    if len(cand) > candidates:
-        est = table[codes].sum(axis=1)
-        top = np.argpartition(-est, candidates - 1)[:candidates]  # an item in two spaces' cells: twice
-        cand = cand[top]
-    cand = _distinct(cand)
-    scores = fused.sketch[cand] @ query
-    best = np.argsort(-scores, kind="stable")[:want] if len(cand) <= 4 * want else \
-        np.argpartition(-scores, want - 1)[:want]
-    return cand[best[np.argsort(-scores[best], kind="stable")]]
-
-
-def _distinct(rows: np.ndarray) -> np.ndarray:
-    """The distinct values, sorted (np.unique hashes first: 3x slower on a few hundred ints)."""
-    rows = np.sort(rows)
-    return rows[np.concatenate(([True], rows[1:] != rows[:-1]))] if len(rows) else rows
-
-
-# --- reading, status ----------------------------------------------------------------------------------------
-def _load(index_dir: Path, m: Manifest) -> _Fused:
-    sketch = np.load(index_dir / m.files["sketch"], mmap_mode="r").view(np.ndarray)
-    _touch(sketch)
-    with np.load(index_dir / m.files["arrays"], allow_pickle=False) as z:
-        ids, kinds, codes = z["ids"], z["kinds"], z["codes"]
-        parts = {}
-        for name, rec in m.extractors.items():
-            proj = z[f"{name}.proj"]
-            parts[name] = _SpacePart(rec["build_id"], rec["offset"], rec["width"], proj if len(proj) else None,
-                                     np.ascontiguousarray(z[f"{name}.centroids"], dtype=np.float32),
-                                     z[f"{name}.rows"], z[f"{name}.starts"].tolist(),
-                                     codes[z[f"{name}.rows"]], rec["table"])  # read in list order: no seeks
-    if sketch.shape != (m.items, m.dim) or len(ids) != m.items or codes.shape != (m.items, len(parts)):
-        raise ValueError(f"{m.files['sketch']}: shape {sketch.shape}, manifest ({m.items}, {m.dim})")
-    lists = None
-    if "lists" in m.files:
-        with np.load(index_dir / m.files["lists"], allow_pickle=False) as z:
-            lists = z["rows"]
-    return _Fused(m, ids, kinds, sketch, parts, sum(r["cells"] + 1 for r in m.extractors.values()), lists)
-
-
-def _touch(matrix: np.ndarray) -> None:
-    """Read one number of every page of a mapped matrix, so searches do not stop on first touches: each
-    reads a few hundred scattered rows, and at 100k items page faults were half its time until every
-    page had been read once (~40 ms for the 160 MB of a 100k-item sketch)."""
-    flat = matrix.reshape(-1)
-    flat[::1024].sum()  # 1024 float32: one 4 KB page
 
 
 def fused_status(lib: "Library", index_dir: Path) -> list[str]:
@@ -207,7 +87,7 @@ def _mismatch(m: Manifest | None, builds: dict[str, str | None]) -> list[str]:
 def remove_fused(lib: "Library", index_dir: Path) -> None:
     manifest_path(index_dir, FUSED.name).unlink(missing_ok=True)
     lib.index.drop(FUSED.name)
-    _remove_other_builds(index_dir, FUSED.name, keep=None)
+    remove_other_builds(index_dir, FUSED.name, keep=None)
 
 
 class FusedSearch:
@@ -217,7 +97,7 @@ class FusedSearch:
 
     def __init__(self, index_dir: Path, spaces: dict[str, SpaceIndex]):
         self.index_dir, self.spaces = Path(index_dir), spaces
-        self._fused: _Fused | None = None
+        self._fused: FusedBuild | None = None
         self._stamp: tuple | None = ()
         self._matches: tuple = (None, False)  # ((fused build, spaces' builds), whether they match)
         self.problem: str | None = None
@@ -248,7 +128,7 @@ class FusedSearch:
         m = read_manifest(self.index_dir, FUSED.name)
         if m is not None and "sketch" in m.files:
             try:
-                self._fused = _load(self.index_dir, m)
+                self._fused = load(self.index_dir, m)
             except (OSError, ValueError, KeyError) as exc:  # half swapped, or damaged: the union until rebuilt
                 self.problem = str(exc)
                 log.warning("fused index unusable, using each space's nearest until it is rebuilt: %s", exc)
@@ -263,7 +143,7 @@ class FusedSearch:
         f = self._fused
         drop = np.fromiter(exclude, dtype=np.int64)
         masked = self._superseded(queries)
-        row = -1 if query_id is None or query_id in masked else _sorted_find(f.ids, query_id)
+        row = -1 if query_id is None or query_id in masked else sorted_find(f.ids, query_id)
         stored = f.sketch[row] if row >= 0 else None  # the query's own row: already projected
         parts = {n: (f.parts[n].to_sketch(v) if stored is None else
                      stored[f.parts[n].offset:f.parts[n].offset + f.parts[n].width], weights[n])
@@ -279,7 +159,7 @@ class FusedSearch:
 
         probe, most = f.manifest.probe, max(len(p.starts) - 1 for p in f.parts.values())
         while True:  # a kind filter may leave too few in the cells: read more of them
-            found = f.ids[_sketch_best(f, parts, probe, want + len(drop), keep)]
+            found = f.ids[sketch_best(f, parts, probe, want + len(drop), keep)]
             if len(drop):
                 found = found[~np.isin(found, drop)]
             if len(found) >= want or probe >= most:
@@ -298,7 +178,7 @@ class FusedSearch:
         if not _same_weights(f.manifest.blocks[0]["weights"], weights):
             return None
         masked = self._superseded(queries)
-        row = -1 if query_id in masked else _sorted_find(f.ids, query_id)
+        row = -1 if query_id in masked else sorted_find(f.ids, query_id)
         if row < 0:
             return None
         listed = f.lists[row]
@@ -310,7 +190,7 @@ class FusedSearch:
     def _superseded(self, queries: dict[str, np.ndarray]) -> np.ndarray:
         """Media ids whose built rows are out of date in a space of the query (other spaces play no part)."""
         masked = [m for n in queries if len(m := self.spaces[n].superseded())]
-        return np.concatenate(masked) if masked else _EMPTY_IDS
+        return np.concatenate(masked) if masked else EMPTY_IDS
 
     def _with_fresh(self, ids: np.ndarray, queries: dict[str, np.ndarray], want: int, kinds: Iterable[str],
                     exclude: Iterable[int], drop: np.ndarray) -> np.ndarray:

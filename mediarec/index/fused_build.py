@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from .build import BuildOptions, _build_lock, _remove_other_builds, _save_npz, new_build_id
-from .fused import (CANDIDATES, FUSED, SKETCH_DIM, _Fused, _load, _no_filter, _sketch_best, library_weights,
-                    remove_fused)
+from .build import BuildOptions, new_build_id
+from .files import build_lock, remove_other_builds, save_npz
+from .fused import FUSED, SKETCH_DIM, library_weights, remove_fused
+from .fused_format import CANDIDATES, LIST_K, FusedBuild, load, no_filter, sketch_best
 from .manifest import Manifest, read_manifest, write_manifest
-from .neighbour_lists import LIST_K, LISTS_MAX, neighbour_lists
+from .neighbour_lists import LISTS_MAX, neighbour_lists
 from .search import kind_codes
 from .spaces import SPACES
 
@@ -65,7 +66,7 @@ def build_fused(lib: "Library", index_dir: Path, opts: BuildOptions | None = Non
     index_dir = Path(index_dir)
     opts = opts or BuildOptions()
     started = time.perf_counter()
-    with _build_lock(index_dir, FUSED.name):
+    with build_lock(index_dir, FUSED.name):
         built = _space_builds(lib, index_dir)
         if not built:
             remove_fused(lib, index_dir)
@@ -91,10 +92,10 @@ def build_fused(lib: "Library", index_dir: Path, opts: BuildOptions | None = Non
         arrays.update(kinds=kinds, codes=codes)
         build_id = new_build_id()
         files = {"arrays": f"{FUSED.name}-{build_id}.npz", "sketch": f"{FUSED.name}-{build_id}.sketch.npy"}
-        _save_npz(index_dir / files["arrays"], arrays)
+        save_npz(index_dir / files["arrays"], arrays)
         _write_sketch(index_dir / files["sketch"], len(ids), offset, built, arrays, layout)
         draft = _manifest(build_id, len(ids), offset, layout, dict(files), 0, 0.0, [], 0.0, {})
-        fused = _load(index_dir, draft)
+        fused = load(index_dir, draft)
         weights = {n: w for n, w in library_weights(lib).items() if w > 0}
         probe, recall, tried = calibrate(fused, weights, opts.seed)
         del fused
@@ -106,13 +107,13 @@ def build_fused(lib: "Library", index_dir: Path, opts: BuildOptions | None = Non
             rows = neighbour_lists(index_dir, draft, vector_files, weights, probe, 4 * CANDIDATES // 3,
                                    _jobs(opts.n_jobs), progress)
             files["lists"] = f"{FUSED.name}-{build_id}.lists.npz"
-            _save_npz(index_dir / files["lists"], {"rows": rows})
+            save_npz(index_dir / files["lists"], {"rows": rows})
             lists = {"k": LIST_K, "weights": weights}
         m = _manifest(build_id, len(ids), offset, layout, files, probe, recall, tried, time.perf_counter() - started,
                       lists)
         lib.index.drop(FUSED.name)  # an id map an older fused index kept in the database
         write_manifest(index_dir, m)
-        _remove_other_builds(index_dir, FUSED.name, build_id)
+        remove_other_builds(index_dir, FUSED.name, build_id)
     log.info("built fused index: %d items, %d-d sketch, probe %d, recall@10 %.3f, %.1f s", m.items, m.dim, probe,
              recall, m.build_seconds)
     return m
@@ -145,7 +146,7 @@ def _jobs(n_jobs: int) -> int:
     return (os.cpu_count() or 1) if n_jobs < 0 else max(1, n_jobs)
 
 
-def calibrate(fused: _Fused, weights: dict[str, float], seed: int = 1) -> tuple[int, float, list]:
+def calibrate(fused: FusedBuild, weights: dict[str, float], seed: int = 1) -> tuple[int, float, list]:
     """(probe, recall, every step tried): the fewest cells per space whose candidates hold SKETCH_RECALL
     of the sketch ranking's top 10 (the best the later steps can do), sample items as the queries."""
     n = len(fused.ids)
@@ -164,7 +165,7 @@ def calibrate(fused: _Fused, weights: dict[str, float], seed: int = 1) -> tuple[
         for q, row, best in zip(raw, rows, truth):
             parts = {name: (q[p.offset:p.offset + p.width], weights[name]) for name, p in used.items()
                      if q[p.offset:p.offset + p.width].any()}
-            found = _sketch_best(fused, parts, probe, 11, _no_filter)
+            found = sketch_best(fused, parts, probe, 11, no_filter)
             hits += len(best & set(found[found != row][:10].tolist()))
         recall = hits / (10 * len(rows))
         tried.append({"probe": probe, "recall": round(recall, 4)})

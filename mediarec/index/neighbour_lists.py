@@ -19,24 +19,22 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from .fused import _Fused
-    from .manifest import Manifest
+from .fused_format import LIST_K, FusedBuild, load, no_filter, rank, top_cells
+from .manifest import Manifest
 
 log = logging.getLogger(__name__)
 
-LIST_K = 30  # per item: enough for a list of 10-20 after duplicates and filters
 SEARCH_WANT = 60  # ranked on the sketch, then scored exactly (recall@10 0.99 at 100k, independent spaces)
 LISTS_MAX = 300_000
 BATCH = 64  # items whose cells are chosen in one product per space
 CHUNK = 8192  # items a worker process lists at a time
 
 
-def neighbour_lists(index_dir: Path, manifest: "Manifest", vector_files: dict[str, Path], weights: dict[str, float],
+def neighbour_lists(index_dir: Path, manifest: Manifest, vector_files: dict[str, Path], weights: dict[str, float],
                     probe: int, candidates: int, jobs: int = 1, progress: Callable[[int, int], None] | None = None
                     ) -> np.ndarray:
     """For each row of the fused build `manifest` names (its files written, not yet swapped in), its
@@ -76,18 +74,13 @@ _opened: dict[str, tuple] = {}  # in a worker: the build being listed
 
 
 def _open(index_dir: str, manifest_doc: dict, vector_files: dict[str, str]) -> None:
-    from .fused import _load  # (fused.py imports this module)
-    from .manifest import Manifest
-
-    fused = _load(Path(index_dir), Manifest(**manifest_doc))
+    fused = load(Path(index_dir), Manifest(**manifest_doc))
     matrices = {k: np.load(v, mmap_mode="r").view(np.ndarray) for k, v in vector_files.items()}
     _opened["build"] = (fused, matrices, {name: space_rows(fused, name) for name in fused.parts})
 
 
 def _lists(weights: dict[str, float], probe: int, candidates: int, start: int, stop: int) -> tuple[int, np.ndarray]:
     """(start, the lists of rows start..stop-1) of the opened build."""
-    from .fused import _no_filter, rank, top_cells
-
     fused, matrices, srows = _opened["build"]
     out = np.full((stop - start, LIST_K), -1, dtype=np.int32)
     spaces = [(fused.parts[name], np.float32(weights[name]), matrices[name], srows[name])
@@ -107,7 +100,7 @@ def _lists(weights: dict[str, float], probe: int, candidates: int, start: int, s
             chosen.append([top_cells(c, probe) if h else None for c, h in zip(cos, has)])
         for i, r in enumerate(qs.tolist()):
             cells = [(p, picks[i]) for (p, *_), picks in zip(spaces, chosen) if picks[i] is not None]
-            found = rank(fused, cells, tables[i], query[i], SEARCH_WANT + 1, _no_filter, candidates)
+            found = rank(fused, cells, tables[i], query[i], SEARCH_WANT + 1, no_filter, candidates)
             found = found[found != r]
             if len(found):
                 best = _exact_best(spaces, r, found)
@@ -127,7 +120,7 @@ def _exact_best(spaces, r: int, found: np.ndarray) -> np.ndarray:
     return found[np.lexsort((found, -score))[:LIST_K]]
 
 
-def space_rows(fused: "_Fused", name: str) -> np.ndarray:
+def space_rows(fused: FusedBuild, name: str) -> np.ndarray:
     """Per fused row, its row in the space's build (-1 where it has no vector there)."""
     p = fused.parts[name]
     srow = np.full(len(fused.sketch), -1, dtype=np.int64)

@@ -23,6 +23,7 @@ from .annoy_file import AnnoyFile, IndexUnavailable
 from .build import CALIBRATION_K, candidates_for, load_layout
 from .cells import scan as scan_cells
 from .compose import Layout, compose
+from .ids import EMPTY_IDS, sorted_find, sorted_lookup
 from .manifest import Manifest, manifest_path, read_manifest
 from .spaces import SPACES
 
@@ -37,7 +38,6 @@ the scan then takes at most about 0.3 ms, what a search of the cells takes (benc
 0.3-0.5 ms in the 10-d mood and 256-d audio spaces; a scan of 100k x 10 numbers and its top-k, ~1.2 ms),
 and is never wrong: the 10-d mood space up to 20k items, the 256-d audio space up to ~800."""
 
-_EMPTY_IDS = np.zeros(0, dtype=np.int64)
 _CALIBRATED_WANT = candidates_for(CALIBRATION_K)  # what a build's probe and search_k were calibrated for
 KIND_CODES = {"audio": 0, "video": 1}  # anything else (a media row deleted since the build): 2
 
@@ -111,22 +111,8 @@ def _not_in(ids: np.ndarray, drop: set[int], masked: np.ndarray) -> np.ndarray:
         for d in drop:
             ok &= ids != d
     if len(masked):
-        ok &= _sorted_lookup(masked, ids) < 0
+        ok &= sorted_lookup(masked, ids) < 0
     return ok
-
-
-def _sorted_find(sorted_ids: np.ndarray, wanted: int) -> int:
-    """Position of one id in a sorted array, -1 where absent."""
-    i = int(sorted_ids.searchsorted(wanted))
-    return i if i < len(sorted_ids) and sorted_ids[i] == wanted else -1
-
-
-def _sorted_lookup(sorted_ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Position of each wanted id in a sorted array, -1 where absent."""
-    if len(sorted_ids) == 0:
-        return np.full(len(wanted), -1, dtype=np.int64)
-    pos = np.minimum(np.searchsorted(sorted_ids, wanted), len(sorted_ids) - 1)
-    return np.where(sorted_ids[pos] == wanted, pos, -1)
 
 
 class SpaceIndex:
@@ -138,7 +124,7 @@ class SpaceIndex:
         self.problem: str | None = None  # why the build on disk is not used, if it is not
         self._built: _Built | None = None
         self._stamp: tuple | None = ()
-        self._fresh = _Fresh(_EMPTY_IDS, np.zeros((0, 0), np.float32), np.zeros(0, np.int8), _EMPTY_IDS)
+        self._fresh = _Fresh(EMPTY_IDS, np.zeros((0, 0), np.float32), np.zeros(0, np.int8), EMPTY_IDS)
         self._token: tuple | None = None
         self._exact_layout: Layout | None = None
         self._usable_rows: dict[bytes | None, _Usable | None] = {}
@@ -205,10 +191,10 @@ class SpaceIndex:
         b = self._built
         if b is None:  # nothing built (or unusable): the whole space, exactly
             ids, matrix, self._exact_layout = compose(self.lib, self.space, registered={})
-            masked = _EMPTY_IDS
+            masked = EMPTY_IDS
         else:
             changed, gone = self.lib.index.changed_since(self.space.extractors, b.manifest.fresh_after)
-            ids, matrix = _EMPTY_IDS, np.zeros((0, b.manifest.dim), np.float32)
+            ids, matrix = EMPTY_IDS, np.zeros((0, b.manifest.dim), np.float32)
             if changed:
                 ids, matrix, _ = compose(self.lib, self.space, layout=b.layout, media_ids=changed)
             masked = np.union1d(ids, np.fromiter(gone, dtype=np.int64, count=len(gone)))
@@ -256,7 +242,7 @@ class SpaceIndex:
         if b is not None and len(self._fresh.ids) == 0 and len(self._fresh.masked) == 0:
             rows = b.rows_of(wanted)  # nothing analysed since the build: the common case, one lookup
             return np.zeros(len(wanted), dtype=bool), rows, rows >= 0
-        f = _sorted_lookup(self._fresh.ids, wanted)
+        f = sorted_lookup(self._fresh.ids, wanted)
         fresh = f >= 0
         rows = f
         if b is None:
@@ -264,7 +250,7 @@ class SpaceIndex:
         built_rows = b.rows_of(wanted)
         built = ~fresh & (built_rows >= 0)
         if len(self._fresh.masked):
-            built &= _sorted_lookup(self._fresh.masked, wanted) < 0
+            built &= sorted_lookup(self._fresh.masked, wanted) < 0
         return fresh, np.where(fresh, f, built_rows), built
 
     def cosines(self, query: np.ndarray, media_ids: np.ndarray, refresh: bool = True) -> np.ndarray:
@@ -288,12 +274,12 @@ class SpaceIndex:
         if refresh:
             self.refresh()
         f, b = self._fresh, self._built
-        i = _sorted_find(f.ids, media_id)
+        i = sorted_find(f.ids, media_id)
         if i >= 0:
             return f.matrix[i].copy()
-        if b is None or _sorted_find(f.masked, media_id) >= 0:
+        if b is None or sorted_find(f.masked, media_id) >= 0:
             return None
-        i = _sorted_find(b.sorted_ids, media_id)
+        i = sorted_find(b.sorted_ids, media_id)
         return None if i < 0 else np.array(b.matrix[b.order[i]])
 
     def _dim(self) -> int:
@@ -324,7 +310,7 @@ class SpaceIndex:
     def _search_fresh(self, vector, k, drop: set[int], allowed):
         f = self._fresh
         if len(f.ids) == 0:
-            return _EMPTY_IDS, np.zeros(0, np.float32)
+            return EMPTY_IDS, np.zeros(0, np.float32)
         ok = ~np.isin(f.ids, list(drop)) if drop else np.ones(len(f.ids), dtype=bool)
         if allowed is not None:
             ok &= allowed[f.kinds]
@@ -359,7 +345,7 @@ class SpaceIndex:
             rows, scores = rows[keep], scores[keep]
         best = exact.top(scores, want)
         ids = b.media_ids[rows[best]]
-        ok = _not_in(ids, drop, _EMPTY_IDS)
+        ok = _not_in(ids, drop, EMPTY_IDS)
         return ids[ok][:k], scores[best][ok][:k]
 
     def _usable(self, allowed: np.ndarray | None) -> "_Usable | None":

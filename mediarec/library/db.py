@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import sqlite3
 import threading
-import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -13,6 +11,8 @@ import sqlite_utils
 
 from ..errors import MediarecError
 from .migrate import migrate
+from .stores import (EventStore, FeatureStore, FileStatusStore, IndexStore, KVStore, MediaStore, PlaylistStore,
+                     RootStore, TranscriptStore)
 
 
 class DatabaseError(MediarecError):
@@ -48,11 +48,6 @@ class Library:
             raise DatabaseError(f"{path}: {exc}") from None
         self.db = sqlite_utils.Database(self.conn)
         self._lock = threading.RLock()
-        from .stores import (  # noqa: PLC0415 - stores import Library for typing only
-            EventStore, FeatureStore, FileStatusStore, IndexStore, KVStore, MediaStore, PlaylistStore, RootStore,
-            TranscriptStore,
-        )
-
         self.roots = RootStore(self)
         self.media = MediaStore(self)
         self.file_status = FileStatusStore(self)
@@ -101,11 +96,3 @@ class Library:
     @property
     def schema_version(self) -> int:
         return self.conn.execute("PRAGMA user_version").fetchone()[0]
-
-
-def now() -> float:
-    return time.time()
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

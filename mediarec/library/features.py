@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .db import dumps, now
+from .codec import dumps, now
 
 if TYPE_CHECKING:
     from .db import Library

@@ -1,10 +1,11 @@
 """file_status: the record of every file that failed a stage, and why."""
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Iterable
 
-from ..errors import FileError
-from .db import now
+from ..errors import FILE_STATUS_KINDS, FileError
+from .codec import now
 
 if TYPE_CHECKING:
     from .db import Library
@@ -16,6 +17,8 @@ class FileStatusStore:
 
     def record(self, path: str, stage: str, kind: str, message: str, *, size: int | None = None,
                mtime: float | None = None, media_id: int | None = None) -> None:
+        if kind not in FILE_STATUS_KINDS:  # a kind nobody reads back (doctor, the UI) is our bug
+            raise ValueError(f"{path}: unknown file_status kind {kind!r}")
         with self.lib.transaction() as c:
             c.execute(
                 """INSERT INTO file_status (path, media_id, stage, kind, message, size, mtime, ts)
@@ -41,12 +44,15 @@ class FileStatusStore:
         with self.lib.transaction() as c:
             c.executemany("DELETE FROM file_status WHERE path = ? AND stage = ?", ((p, stage) for p in paths))
 
-    def clear_under(self, prefix: str, stages: tuple[str, ...]) -> None:
-        """Forget scan/probe failures below a folder (used when a root is removed)."""
-        marks = ",".join("?" * len(stages))
+    def clear_under(self, prefix: str, stages: tuple[str, ...] | None = None) -> int:
+        """Forget the failures of files below a folder, at these stages or all (a removed root's files)."""
+        below = prefix.rstrip(os.sep) + os.sep
+        where, params = "(path = ? OR substr(path, 1, ?) = ?)", [prefix, len(below), below]
+        if stages is not None:
+            where += f" AND stage IN ({','.join('?' * len(stages))})"
+            params += stages
         with self.lib.transaction() as c:
-            c.execute(f"DELETE FROM file_status WHERE stage IN ({marks}) AND (path = ? OR substr(path, 1, ?) = ?)",
-                      (*stages, prefix, len(prefix) + 1, prefix.rstrip("/") + "/"))
+            return c.execute(f"DELETE FROM file_status WHERE {where}", params).rowcount
 
     def known(self, stages: tuple[str, ...]) -> dict[str, tuple]:
         """path -> (size, mtime) of files that failed one of these stages (to skip them while unchanged)."""

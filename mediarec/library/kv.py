@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from .db import dumps, now
+from .codec import dumps, now
 
 if TYPE_CHECKING:
     from .db import Library

@@ -6,7 +6,7 @@ import os
 from typing import TYPE_CHECKING, Any, Iterable
 
 from ..errors import UserError
-from .db import dumps, now
+from .codec import dumps, now
 
 if TYPE_CHECKING:
     from .db import Library

@@ -5,7 +5,7 @@ import json
 from typing import TYPE_CHECKING, Any, Sequence
 
 from ..errors import UserError
-from .db import dumps, now
+from .codec import dumps, now
 
 if TYPE_CHECKING:
     from .db import Library

@@ -5,7 +5,7 @@ import os
 from typing import TYPE_CHECKING
 
 from ..errors import UserError
-from .db import now
+from .codec import now
 
 if TYPE_CHECKING:
     from .db import Library
@@ -42,7 +42,9 @@ class RootStore:
             return cur.lastrowid
 
     def remove(self, path: str | os.PathLike) -> int:
-        """Stop watching a folder. Its files are hidden, not deleted: history that refers to them stays."""
+        """Stop watching a folder. Its files are hidden, not deleted: history that refers to them stays.
+
+        Their failures are forgotten; adding the folder again scans and analyses them afresh."""
         p = normalise_root(path)
         row = self.lib.conn.execute("SELECT id FROM roots WHERE path = ?", (p,)).fetchone()
         if row is None:
@@ -50,6 +52,8 @@ class RootStore:
         with self.lib.transaction() as c:
             n = c.execute("UPDATE media SET status = 'removed' WHERE root_id = ?", (row["id"],)).rowcount
             c.execute("UPDATE roots SET available = -1 WHERE id = ?", (row["id"],))
+            # Its files' failures go too: `doctor` lists only what the user can still act on.
+            self.lib.file_status.clear_under(p)
         return n
 
     def list(self, include_removed: bool = True) -> list[dict]:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Callable
 import sqlite3
 
+from ..errors import FILE_STATUS_KINDS
+
 MEDIA_STATUSES = ("ok", "missing", "masked", "error", "removed")
 """ok: on disk and probed. missing: gone from an available root. masked: its root is unavailable
 (an unplugged drive); it comes back with the root. error: was fine, now fails to probe (history kept).
@@ -124,7 +126,7 @@ TABLES = {
             duration REAL,
             PRIMARY KEY (playlist_id, position)
         )""",
-    "file_status": """
+    "file_status": f"""
         -- Every file that failed a stage, why, and the size/mtime it had (so an unchanged bad file is
         -- not retried on every scan). A file skipped without a row here is a bug.
         CREATE TABLE file_status (
@@ -132,7 +134,7 @@ TABLES = {
             path TEXT NOT NULL,
             media_id INTEGER REFERENCES media(id) ON DELETE CASCADE,
             stage TEXT NOT NULL,            -- scan, probe, or analyze:<extractor>
-            kind TEXT NOT NULL,             -- not_found, no_access, unsupported, corrupt, timeout, crash, io, extract, bug
+            kind TEXT NOT NULL,             -- {', '.join(FILE_STATUS_KINDS)}
             message TEXT NOT NULL,
             size INTEGER,
             mtime REAL,

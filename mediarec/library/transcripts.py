@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Sequence
 
-from .db import now
+from .codec import now
 
 if TYPE_CHECKING:
     from .db import Library

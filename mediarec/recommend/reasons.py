@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 TEMPO_TOLERANCE = 0.06  # relative: 124 vs 118 BPM is "similar", 124 vs 112 is not
 TAG_MIN_P = 0.25  # a musicnn tag counts for an item from this probability
 LABEL_MIN_P = 0.08  # an ImageNet label counts for a video from this average probability
-PLAIN_MOODS = {"neutral", "silent"}  # moods not worth saying "also ..." about
+from ..extract.moods import PLAIN_MOODS  # noqa: E402 - moods not worth saying "also ..." about
 SPACE_PHRASES = {"audio": "sounds alike", "visual": "looks alike", "text": "talks about similar things",
                  "mood": "similar mood"}
 SPACE_PHRASE_MIN = 0.5  # a space's cosine from which its phrase is the fallback reason

@@ -76,8 +76,10 @@ def test_log_mel_patches_match_musicnn_input(reference):
 def test_torch_port_matches_original(model, reference):
     import torch
 
+    from mediarec.extract.models import musicnn_torch
+
     with torch.inference_mode():
-        tags, penultimate = net.load(_weights(model))(torch.from_numpy(reference["mel"]))
+        tags, penultimate = musicnn_torch.load(_weights(model))(torch.from_numpy(reference["mel"]))
     prefix = model[:3].lower()
     assert np.abs(tags.numpy() - reference[f"{prefix}_tags"]).max() < TOLERANCE
     assert np.abs(penultimate.numpy() - reference[f"{prefix}_penultimate"]).max() < TOLERANCE

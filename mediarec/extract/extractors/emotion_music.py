@@ -76,18 +76,7 @@ VALENCE_TAGS = {
 K = 0.2  # evidence (summed tag probability) at which the tags get half their maximum say
 W_MAX = {"arousal": 0.4, "valence": 0.3}
 
-MOODS = {  # (valence band, arousal band) -> mood; the same bands and words as emotion.speech
-    ("low", "high"): "tense", ("mid", "high"): "energetic", ("high", "high"): "happy",
-    ("low", "mid"): "sad", ("mid", "mid"): "neutral", ("high", "mid"): "happy",
-    ("low", "low"): "sad", ("mid", "low"): "calm", ("high", "low"): "calm",
-}
-
-
-def mood_of(valence: float, arousal: float) -> str:
-    def band(x: float) -> str:
-        return "low" if x < 0.4 else "high" if x > 0.6 else "mid"
-
-    return MOODS[band(valence), band(arousal)]
+from ..moods import mood_of  # noqa: E402 - the same mood words for music and speech (extract/moods.py)
 
 
 def model_path() -> Path | None:

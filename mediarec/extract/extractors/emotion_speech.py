@@ -28,18 +28,7 @@ REFERENCE = {
 }
 REGISTER_HZ = (115.0, 205.0)  # typical median f0 of lower and higher voices; split at 160 Hz
 
-MOODS = {  # (valence band, arousal band) -> mood; bands split at 0.4 and 0.6
-    ("low", "high"): "tense", ("mid", "high"): "energetic", ("high", "high"): "happy",
-    ("low", "mid"): "sad", ("mid", "mid"): "neutral", ("high", "mid"): "happy",
-    ("low", "low"): "sad", ("mid", "low"): "calm", ("high", "low"): "calm",
-}
-
-
-def mood_of(valence: float, arousal: float) -> str:
-    def band(x: float) -> str:
-        return "low" if x < 0.4 else "high" if x > 0.6 else "mid"
-
-    return MOODS[band(valence), band(arousal)]
+from ..moods import mood_of  # noqa: E402 - the same mood words for music and speech (extract/moods.py)
 
 
 @register

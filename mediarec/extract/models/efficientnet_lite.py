@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import MissingDependency
-from ..onnx_cache import cached_onnx, file_hash, session
+from ..onnx_cache import cached_onnx, file_hash, onnx_or_torch, session
 
 log = logging.getLogger(__name__)
 
@@ -114,21 +114,17 @@ class FrameEmbedder:
         self.device, self.threads = device, max(1, threads)
         self.weights = weights_path()
         self.backend = ""
-        self._session = None
         self._torch_model = None
-        if backend in ("auto", "onnx"):
-            try:
-                key = file_hash(self.weights, extra=f"{MODEL_NAME}:{EXPORT_VERSION}:{OPSET}")
-                path = cached_onnx(models_dir, MODEL_NAME, key, lambda tmp: _export(self.weights, tmp))
-                self._session = session(path, device, self.threads)
-                self.backend = "onnx"
-            except Exception as exc:  # noqa: BLE001 - any export/runtime failure falls back to torch, logged
-                if backend == "onnx":
-                    raise
-                log.warning("EfficientNet-Lite0 ONNX export or load failed, using torch instead: %s: %s",
-                            type(exc).__name__, exc)
-        if self._session is None:
+        self._session = onnx_or_torch("EfficientNet-Lite0", backend, lambda: self._onnx_session(models_dir))
+        if self._session is not None:
+            self.backend = "onnx"
+        else:
             self._load_torch()
+
+    def _onnx_session(self, models_dir: str | Path):
+        key = file_hash(self.weights, extra=f"{MODEL_NAME}:{EXPORT_VERSION}:{OPSET}")
+        path = cached_onnx(models_dir, MODEL_NAME, key, lambda tmp: _export(self.weights, tmp))
+        return session(path, self.device, self.threads)
 
     def _load_torch(self) -> None:
         import torch

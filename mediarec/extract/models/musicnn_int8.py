@@ -30,6 +30,8 @@ import time
 
 import numpy as np
 
+from .musicnn_input import HOP, N_FFT, PATCH_FRAMES, SAMPLE_RATE, log_mel_patches
+
 log = logging.getLogger(__name__)
 
 QUANTIZER_VERSION = "1"
@@ -64,7 +66,6 @@ def cache_tag() -> str:
 def synthetic_patches(count: int, seed: int) -> np.ndarray:
     """(count, 187, 96) log-mel patches of synthetic music, one per piece (cached: both models use them)."""
     from . import synthetic_music
-    from .musicnn_net import HOP, N_FFT, PATCH_FRAMES, SAMPLE_RATE, log_mel_patches
 
     seconds = (HOP * PATCH_FRAMES + N_FFT) / SAMPLE_RATE  # one whole patch each
     pieces = synthetic_music.pieces(count, seconds=seconds, seed=seed, rate=SAMPLE_RATE)

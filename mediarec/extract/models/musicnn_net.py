@@ -1,4 +1,4 @@
-"""musicnn (Pons & Serra, 2019): its log-mel input and the tagger that runs the network (ONNX, torch as fallback).
+"""musicnn (Pons & Serra, 2019): the tagger that runs the network on log-mel patches (ONNX, torch as fallback).
 
 A faithful port of `build_musicnn` from the `musicnn` 0.1.0 wheel (ISC, Music Technology Group, UPF),
 with the weights of its MSD_musicnn and MTT_musicnn checkpoints as converted by tools/convert_musicnn.py
@@ -22,17 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..onnx_cache import EarlierFailure, cached_onnx, file_hash, session
+from ..onnx_cache import EarlierFailure, cached_onnx, file_hash, onnx_or_torch, session
+from .musicnn_input import N_MELS, PATCH_FRAMES, SAMPLE_RATE, log_mel_patches, patch_count
 
 log = logging.getLogger(__name__)
 
-SAMPLE_RATE = 16000
-N_FFT = 512
-HOP = 256
-N_MELS = 96
-PATCH_FRAMES = 187  # librosa.time_to_frames(3 s) + 1, as musicnn computes it
-BN_EPS = 1e-3  # tf.layers.batch_normalization's default (torch's is 1e-5)
-FLOAT16_MAX = 65504.0
 EXPORT_VERSION = "2"  # bump when the exported graph changes (2: dead filters pruned)
 OPSET = 17
 BATCH = 8  # patches per inference call: bounds memory (the first conv's output is ~9 MB a patch)
@@ -50,47 +44,6 @@ def weights_dir(models_dir: str | os.PathLike | None = None) -> Path:
     return SHIPPED_DIR
 
 
-# --- input: log-mel patches, as musicnn's extractor.batch_data computes them ------------------------
-
-def patch_count(n_samples: int) -> int:
-    """How many 3 s patches musicnn cuts from `n_samples` samples: the whole ones (it drops the tail),
-    and at least one: a shorter input is zero-padded, which musicnn itself does not handle."""
-    frames = 1 + n_samples // HOP  # librosa's frame count with centred frames
-    return max(1, frames // PATCH_FRAMES)
-
-
-def log_mel_patches(samples: np.ndarray, indices: np.ndarray | list[int] | None = None) -> np.ndarray:
-    """(n, 187, 96) float32 log-mel patches of mono 16 kHz audio: patch i is frames 187*i ... 187*i+186
-    of the log-mel spectrogram musicnn computes over the whole input (n_fft 512, hop 256, 96 slaney
-    mel bands, centred frames with zero padding), but only the patches in `indices` (default: all
-    `patch_count` of them) are computed. A centred frame j sees samples 256*j-256 ... 256*j+255, so a
-    patch is the uncentred mel of its own stretch of samples, zero-filled outside the input: the same
-    values, bit for bit, at a fraction of the cost when few patches are used.
-
-    musicnn rounds the mel power to float16 before `log10(10000 * mel + 1)` (computed in float32 under
-    the numpy 1.x it was written for; numpy 2 keeps float16 there and overflows to inf). We keep the
-    rounding, so inputs match what the models saw, and clip at float16's maximum so a pathologically
-    loud band gives a large finite value instead of inf. The mel is librosa.feature.melspectrogram's, bit
-    for bit, through dsp_kernels (librosa itself would cost each analysis worker seconds of imports)."""
-    from ..dsp_kernels import mel_spectrogram_uncentred
-
-    samples = np.asarray(samples, dtype=np.float32)
-    if indices is None:
-        indices = range(patch_count(len(samples)))
-    span = HOP * (PATCH_FRAMES - 1) + N_FFT
-    segments = np.zeros((len(indices), span), np.float32)
-    for row, i in enumerate(indices):
-        start = HOP * PATCH_FRAMES * int(i) - N_FFT // 2
-        lo, hi = max(start, 0), min(start + span, len(samples))
-        if hi > lo:
-            segments[row, lo - start:hi - start] = samples[lo:hi]
-    mel = mel_spectrogram_uncentred(segments, SAMPLE_RATE, N_FFT, HOP, N_MELS)  # (n, 96, 187)
-    mel = np.minimum(np.swapaxes(mel, 1, 2), FLOAT16_MAX).astype(np.float16).astype(np.float32)
-    return np.ascontiguousarray(np.log10(np.float32(10000.0) * mel + np.float32(1.0)), dtype=np.float32)
-
-
-# --- the network --------------------------------------------------------------------------------------
-
 class Tagger:
     """One musicnn model run on log-mel patches: onnxruntime (exported once, cached under the models dir
     by weights hash) or, if export or loading fails, torch eager, with the reason logged.
@@ -106,23 +59,11 @@ class Tagger:
         self.device, self.threads = device, max(1, threads)
         self.backend = ""
         self.precision = "fp32"
-        self._session = None
         self._torch = None  # musicnn_torch.MusicNN, only when ONNX is not usable
-        if backend in ("auto", "onnx"):
-            try:
-                key = file_hash(self.weights, extra=f"musicnn:{EXPORT_VERSION}:{OPSET}")
-                path = cached_onnx(models_dir, self.name, key, self._export)
-                if int8 and device == "cpu":
-                    self._session = self._int8_session(models_dir, path)
-                if self._session is None:
-                    self._session = session(path, device, self.threads)
-                self.backend = "onnx"
-            except Exception as exc:  # noqa: BLE001 - any export/runtime failure falls back to torch, logged
-                if backend == "onnx":
-                    raise
-                log.warning("%s: ONNX export or load failed, using torch instead: %s: %s",
-                            self.name, type(exc).__name__, exc)
-        if self._session is None:
+        self._session = onnx_or_torch(self.name, backend, lambda: self._onnx_session(models_dir, int8))
+        if self._session is not None:
+            self.backend = "onnx"
+        else:
             import torch
 
             from .musicnn_torch import load
@@ -132,6 +73,12 @@ class Tagger:
             if device == "cuda" and torch.cuda.is_available():
                 self._torch = self._torch.cuda()
             self.backend = "torch"
+
+    def _onnx_session(self, models_dir: str | os.PathLike, int8: bool):
+        key = file_hash(self.weights, extra=f"musicnn:{EXPORT_VERSION}:{OPSET}")
+        path = cached_onnx(models_dir, self.name, key, self._export)
+        found = self._int8_session(models_dir, path) if int8 and self.device == "cpu" else None
+        return found if found is not None else session(path, self.device, self.threads)
 
     def _export(self, path: str) -> None:
         from .musicnn_torch import export_onnx, load
@@ -179,11 +126,4 @@ class Tagger:
         return tags.cpu().numpy(), features.cpu().numpy()
 
 
-def __getattr__(name: str):
-    """The torch network's names (MusicNN, load, export_onnx ...), imported only when asked for."""
-    from . import musicnn_torch
-
-    try:
-        return getattr(musicnn_torch, name)
-    except AttributeError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+__all__ = ["Tagger", "weights_dir", "MODELS", "SHIPPED_DIR", "SAMPLE_RATE", "log_mel_patches", "patch_count"]

@@ -1,7 +1,7 @@
 """musicnn's network in torch (used to export the ONNX model once, to check the port, and as a fallback).
 
-Kept apart from musicnn_net so that analysis workers, which run the cached ONNX model, never import torch
-(importing it costs each worker about 2.5 s)."""
+Kept apart from musicnn_net, which imports it only when it needs torch, so that analysis workers, which
+run the cached ONNX model, never import torch (importing it costs each worker about 2.5 s)."""
 from __future__ import annotations
 
 import os
@@ -11,7 +11,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .musicnn_net import BN_EPS, FLOAT16_MAX, N_MELS, PATCH_FRAMES
+from .musicnn_input import FLOAT16_MAX, N_MELS, PATCH_FRAMES
+
+BN_EPS = 1e-3  # tf.layers.batch_normalization's default (torch's is 1e-5)
 
 PRUNE_BOUND = 1e-6
 """A filter is left out of the exported graph when it cannot move its block's output by more than this
