@@ -11,6 +11,14 @@ from ..errors import CorruptMedia, FileError, OurBug, ReadError, UnsupportedMedi
 
 log = logging.getLogger(__name__)
 
+MIN_DECODED_SHARE = 0.5
+"""A file is corrupt when less than this share of its stated duration can be read (demuxed by the
+probe, decoded by analysis). Below it, features would describe a fragment and the listing would be
+wrong about the file; above it, damage (a bad packet, a cut-off last second) is skipped, as players
+and the ffmpeg command line skip it. Half, because real damage is either local (a bad packet or page:
+well under 10% lost) or a cut-off download, which loses an arbitrary share: half tells them apart
+without calling a 95%-complete download corrupt."""
+
 # PyAV's logging stays at its default (off, no Python log callback): FFmpeg would print a warning for
 # every odd packet of a damaged file, and we report damage ourselves; and the Python callback can
 # deadlock with frame-threaded decoding (PyAV issues #751, #909).
