@@ -53,3 +53,110 @@ def translate_av_errors(path: str) -> Iterator[None]:
 def open_input(path: str, **options) -> "av.container.InputContainer":
     with translate_av_errors(path):
         return av.open(path, mode="r", metadata_errors="replace", **options)
+
+
+SKIP_STEPS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+"""How far past a demuxer error reading resumes, tried in turn until packets come again (an Ogg page
+holds about a second; a damaged stretch of an MPEG stream a few)."""
+MAX_SKIPS = 32  # damaged places read past in one file before the rest of it is given up on
+
+
+class TolerantInput:
+    """An input container whose `demux()` reads past a packet FFmpeg's demuxer cannot parse, as the
+    ffmpeg command line does, instead of ending there.
+
+    A demuxer that raised can stay stuck: the Ogg one raises at the same packet again even after a
+    seek, once a bad packet has freed its Vorbis parser. So the file is opened again and read from a
+    little past the bad place (SKIP_STEPS), leaving out packets already delivered. Earlier containers
+    stay open until `close()`: decoders made from their streams keep working on the new packets.
+    `damage` lists (time, FFmpeg's reason) of each skip; callers judge whether enough was read (see
+    MIN_DECODED_SHARE). Everything else (streams, duration, metadata) is the first container's."""
+
+    def __init__(self, path: str, **options):
+        self.path, self._options = path, options
+        self._opened = [open_input(path, **options)]
+        self.damage: list[tuple[float, str]] = []
+        self._steps_tried: tuple[float, int] = (-1.0, 0)  # (damage time, SKIP_STEPS used there already)
+        self._position = 0.0  # seconds: where the last seek went (where reading is when nothing came yet)
+        self._stuck = False  # the current container's demuxer raised: a seek needs a fresh one
+
+    def __getattr__(self, name: str):
+        return getattr(self._opened[0], name)
+
+    @property
+    def _current(self):
+        return self._opened[-1]
+
+    def seek(self, offset: int, *, stream=None, **kw) -> None:
+        if self._stuck:
+            self._opened.append(open_input(self.path, **self._options))
+            self._stuck = False
+        target = self._current.streams[stream.index] if stream is not None else None
+        self._current.seek(offset, stream=target, **kw)
+        self._position = float(offset * stream.time_base) if stream is not None else offset / 1_000_000
+
+    def demux(self, stream):
+        """Packets of `stream` (a stream of the first container), reading past damage."""
+        delivered = None  # time (s) of the latest packet delivered
+        while True:
+            container = self._current
+            mine = container.streams[stream.index]
+            try:
+                for packet in container.demux(mine):
+                    t = _packet_time(packet)
+                    if delivered is not None and t is not None and t < delivered - 1e-6 and packet.size:
+                        continue  # delivered before the skip
+                    if t is not None:
+                        delivered = t if delivered is None else max(delivered, t)
+                    yield packet
+                return
+            except av.error.InvalidDataError as exc:
+                reason = exc.strerror or str(exc)
+                self._stuck = True
+                at = delivered if delivered is not None else self._position
+                if not self._read_past(stream.index, at, reason):
+                    return  # nothing readable after it: the stream ends here
+
+    def _read_past(self, index: int, at: float, reason: str) -> bool:
+        """Reopen the file and seek a little past `at`; False when that finds no packet any more."""
+        self.damage.append((at, reason))
+        log.debug("%s: demuxer error at %.2f s (%s): reading on after it", self.path, at, reason)
+        if len(self.damage) > MAX_SKIPS:
+            return False
+        end = (self._opened[0].duration or 0) / 1_000_000
+        # The same place again (the resumed reading ran into it once more): go on with longer steps.
+        first = self._steps_tried[1] if abs(self._steps_tried[0] - at) < 1e-6 else 0
+        for n, step in enumerate(SKIP_STEPS[first:], start=first):
+            self._steps_tried = (at, n + 1)
+            if end and at + step > end:
+                return False
+            container = open_input(self.path, **self._options)
+            self._opened.append(container)
+            stream = container.streams[index]
+            try:
+                container.seek(int((at + step) / stream.time_base), stream=stream, backward=True)
+                packet = next(container.demux(stream), None)
+            except av.error.FFmpegError:
+                continue
+            if packet is not None and packet.size:
+                t = _packet_time(packet)
+                if t is None or t > at:
+                    container.seek(int((at + step) / stream.time_base), stream=stream, backward=True)
+                    self._stuck = False
+                    return True
+        return False
+
+    def close(self) -> None:
+        for container in self._opened:
+            container.close()
+
+
+def _packet_time(packet) -> float | None:
+    if packet.pts is None or not packet.time_base:
+        return None
+    return float(packet.pts * packet.time_base)
+
+
+def open_tolerant(path: str, **options) -> TolerantInput:
+    """Open `path` for reading past damaged packets (see TolerantInput)."""
+    return TolerantInput(path, **options)
