@@ -282,3 +282,42 @@ def _samples_as(chunk: np.ndarray, sample_fmt: str) -> np.ndarray:
         planar = sample_fmt.endswith("p")
         return np.ascontiguousarray(data if planar else data.T.reshape(1, -1))
     return _to_format(chunk, sample_fmt, sample_fmt.endswith("p"))
+
+
+def _ogg_crc_table() -> list[int]:
+    table = []
+    for i in range(256):
+        r = i << 24
+        for _ in range(8):
+            r = ((r << 1) ^ 0x04C11DB7) & 0xFFFFFFFF if r & 0x80000000 else (r << 1) & 0xFFFFFFFF
+        table.append(r)
+    return table
+
+
+_OGG_CRC = _ogg_crc_table()
+
+
+def _ogg_crc(data: bytes) -> int:
+    crc = 0
+    for b in data:
+        crc = ((crc << 8) & 0xFFFFFFFF) ^ _OGG_CRC[((crc >> 24) & 0xFF) ^ b]
+    return crc
+
+
+def break_ogg_packet(path: str | os.PathLike, page: int = 3) -> Path:
+    """Make the first packet on Ogg page `page` look like a Vorbis header (type 1) in mid-stream, with a
+    valid page checksum: the damage a stream copy left in ../shared/fixtures/remuxed-bad-packet.ogg.
+    FFmpeg's Ogg demuxer raises InvalidDataError on it and stays stuck there; players skip it."""
+    path = Path(path)
+    data = bytearray(path.read_bytes())
+    start = 0
+    for _ in range(page):
+        start += 27 + data[start + 26] + sum(data[start + 27:start + 27 + data[start + 26]])
+    assert data[start:start + 4] == b"OggS", "not an Ogg page boundary"
+    nseg = data[start + 26]
+    end = start + 27 + nseg + sum(data[start + 27:start + 27 + nseg])
+    data[start + 27 + nseg] = 0x01
+    data[start + 22:start + 26] = b"\0\0\0\0"
+    data[start + 22:start + 26] = _ogg_crc(bytes(data[start:end])).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    return path
