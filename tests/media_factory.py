@@ -224,7 +224,7 @@ def write_container_video(path: str | os.PathLike, case: str, seconds: float = 2
         vs = out.add_stream(vcodec, rate=fps)
         vs.width, vs.height, vs.pix_fmt = w, h, pix
         vs.codec_context.time_base = Fraction(1, fps)
-        if vcodec == "mpeg4" or vcodec.startswith("msmpeg4") or vcodec == "wmv2":
+        if vcodec in ("mpeg4", "wmv2", "libvpx") or vcodec.startswith("msmpeg4"):
             vs.codec_context.gop_size = fps  # a keyframe a second, as real encodes have
         as_ = _soundtrack_stream(out, acodec) if audio else None
         fmt_in = "rgb24"

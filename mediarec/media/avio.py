@@ -66,8 +66,8 @@ class TolerantInput:
     ffmpeg command line does, instead of ending there.
 
     A demuxer that raised can stay stuck: the Ogg one raises at the same packet again even after a
-    seek, once a bad packet has freed its Vorbis parser. So the file is opened again and read from a
-    little past the bad place (SKIP_STEPS), leaving out packets already delivered. Earlier containers
+    seek, once a bad packet has freed its Vorbis parser. So the file is opened again and read from the
+    first packet a little past the bad place (SKIP_STEPS; none is delivered twice). Earlier containers
     stay open until `close()`: decoders made from their streams keep working on the new packets.
     `damage` lists (time, FFmpeg's reason) of each skip; callers judge whether enough was read (see
     MIN_DECODED_SHARE). Everything else (streams, duration, metadata) is the first container's."""
@@ -79,6 +79,7 @@ class TolerantInput:
         self._steps_tried: tuple[float, int] = (-1.0, 0)  # (damage time, SKIP_STEPS used there already)
         self._position = 0.0  # seconds: where the last seek went (where reading is when nothing came yet)
         self._stuck = False  # the current container's demuxer raised: a seek needs a fresh one
+        self._dead_from: float | None = None  # nothing could be read after this time (a file cut short)
 
     def __getattr__(self, name: str):
         return getattr(self._opened[0], name)
@@ -97,23 +98,20 @@ class TolerantInput:
 
     def demux(self, stream):
         """Packets of `stream` (a stream of the first container), reading past damage."""
-        delivered = None  # time (s) of the latest packet delivered
+        last_pts = None  # of the latest packet delivered (kept raw: time arithmetic per packet costs)
         while True:
             container = self._current
             mine = container.streams[stream.index]
             try:
                 for packet in container.demux(mine):
-                    t = _packet_time(packet)
-                    if delivered is not None and t is not None and t < delivered - 1e-6 and packet.size:
-                        continue  # delivered before the skip
-                    if t is not None:
-                        delivered = t if delivered is None else max(delivered, t)
+                    if packet.pts is not None:
+                        last_pts = packet.pts
                     yield packet
                 return
             except av.error.InvalidDataError as exc:
                 reason = exc.strerror or str(exc)
                 self._stuck = True
-                at = delivered if delivered is not None else self._position
+                at = float(last_pts * mine.time_base) if last_pts is not None else self._position
                 if not self._read_past(stream.index, at, reason):
                     return  # nothing readable after it: the stream ends here
 
@@ -121,7 +119,7 @@ class TolerantInput:
         """Reopen the file and seek a little past `at`; False when that finds no packet any more."""
         self.damage.append((at, reason))
         log.debug("%s: demuxer error at %.2f s (%s): reading on after it", self.path, at, reason)
-        if len(self.damage) > MAX_SKIPS:
+        if len(self.damage) > MAX_SKIPS or (self._dead_from is not None and at >= self._dead_from - 1e-6):
             return False
         end = (self._opened[0].duration or 0) / 1_000_000
         # The same place again (the resumed reading ran into it once more): go on with longer steps.
@@ -133,17 +131,20 @@ class TolerantInput:
             container = open_input(self.path, **self._options)
             self._opened.append(container)
             stream = container.streams[index]
+            # Any packet, not the keyframe before: that would lead back into the bad one (video decoders
+            # skip to their next keyframe; audio needs none).
             try:
-                container.seek(int((at + step) / stream.time_base), stream=stream, backward=True)
+                container.seek(int((at + step) / stream.time_base), stream=stream, any_frame=True)
                 packet = next(container.demux(stream), None)
             except av.error.FFmpegError:
                 continue
             if packet is not None and packet.size:
                 t = _packet_time(packet)
                 if t is None or t > at:
-                    container.seek(int((at + step) / stream.time_base), stream=stream, backward=True)
+                    container.seek(int((at + step) / stream.time_base), stream=stream, any_frame=True)
                     self._stuck = False
                     return True
+        self._dead_from = at  # later errors past here (other targets of a cut-off file) cost no more opens
         return False
 
     def close(self) -> None:
