@@ -8,9 +8,10 @@ fact that there is no soundtrack. Before the probers per container, every AVI an
 files were "corrupt" (mutagen read RIFF as WAVE and MPEG-PS as MP3)."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from media_factory import CONTAINER_CASES, container_codecs_missing, write_container_video
+from media_factory import CONTAINER_CASES, container_codecs_missing, write_audio, write_container_video
 from mediarec.errors import CorruptMedia
 from mediarec.extract.runner import analyze
 from mediarec.jobs import run_job
@@ -77,6 +78,72 @@ def test_damaged_container_is_still_corrupt(clips, tmp_path, cut, stage):
         sample_frames(str(bad), duration_hint=r.duration)
     with pytest.raises(CorruptMedia, match="analysed decode"):
         decode_audio(str(bad), duration_hint=r.duration)
+
+
+def test_broken_video_files_still_get_a_file_status_row(clips, tmp_path, lib):
+    """FFmpeg as the judge of video containers still refuses what is not video: empty, text, random
+    bytes behind an AVI or MPEG-PS header, a cut-off AVI; each leaves a row saying why. (A cut-off
+    MPEG-PS is a shorter stream: nothing states its length, so it is listed with the time it holds.)"""
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    avi = (clips / _name("avi-mjpeg", False)).read_bytes()
+    mpg = (clips / _name("mpg-mpeg1", True)).read_bytes()
+    (folder / "empty.avi").write_bytes(b"")
+    (folder / "text.avi").write_bytes(b"not a video at all\n" * 50)
+    (folder / "noise.avi").write_bytes(avi[:12] + bytes(range(256)) * 64)
+    (folder / "cut.avi").write_bytes(avi[:len(avi) // 10])
+    (folder / "noise.mpg").write_bytes(mpg[:4] + bytes(range(255, -1, -1)) * 64)
+    lib.roots.add(folder)
+    run_job(scan(lib))
+    rows = {r["path"].rsplit("/", 1)[-1]: (r["stage"], r["kind"]) for r in lib.file_status.list()}
+    assert rows.keys() == {"empty.avi", "text.avi", "noise.avi", "cut.avi", "noise.mpg"}, rows
+    assert rows["text.avi"] == ("probe", "unsupported")
+    assert all(kind == "corrupt" for name, (_stage, kind) in rows.items() if name != "text.avi")
+    assert lib.media.list() == []
+
+
+def _id3_with_bad_flags(tmp_path, body: bytes):
+    """An MP3 whose ID3v2 header has flags mutagen refuses (players ignore the tag and play on)."""
+    path = tmp_path / "bad-tag.mp3"
+    path.write_bytes(b"ID3\x03\x00\xff\x00\x00\x00\x00" + body)
+    return path
+
+
+def test_audio_that_mutagen_refuses_is_read_by_ffmpeg(tmp_path):
+    body = write_audio(tmp_path / "tone.mp3", seconds=3.0).read_bytes()
+    assert probe(str(_id3_with_bad_flags(tmp_path, body))).duration == pytest.approx(3.0, abs=0.1)
+
+
+def test_audio_that_no_prober_reads_is_corrupt_with_both_reasons(tmp_path):
+    junk = np.random.default_rng(0).integers(0, 256, 40_000, dtype=np.uint8).tobytes()
+    with pytest.raises(CorruptMedia, match=r"mutagen: .*invalid flags.*; FFmpeg: "):
+        probe(str(_id3_with_bad_flags(tmp_path, junk)))
+
+
+def test_ffmpeg_fallback_still_sees_a_cut_file(tmp_path):
+    """When mutagen refuses a FLAC (a bogus comment length), FFmpeg reads its header; a copy cut to a
+    tenth is still corrupt, because the fallback checks that the packets reach the stated length."""
+    noise = (np.random.default_rng(0).standard_normal((1, 22050 * 6)) * 0.2).astype(np.float32)
+    data = bytearray(write_audio(tmp_path / "noise.flac", signal=noise).read_bytes())
+    comment = _flac_block(data, 4)
+    data[comment + 4:comment + 8] = (0x7FFFFFFF).to_bytes(4, "little")  # vendor string length
+    whole, cut = tmp_path / "bad-comment.flac", tmp_path / "bad-comment-cut.flac"
+    whole.write_bytes(bytes(data))
+    cut.write_bytes(bytes(data[:len(data) // 10]))
+    assert probe(str(whole)).duration == pytest.approx(6.0, abs=0.05)
+    with pytest.raises(CorruptMedia, match=r"mutagen: .*; FFmpeg: truncated"):
+        probe(str(cut))
+
+
+def _flac_block(data: bytes, block_type: int) -> int:
+    """Offset of the first FLAC metadata block of this type."""
+    i = 4
+    while True:
+        if data[i] & 0x7F == block_type:
+            return i
+        if data[i] & 0x80:
+            raise AssertionError(f"no FLAC metadata block of type {block_type}")
+        i += 4 + int.from_bytes(data[i + 1:i + 4], "big")
 
 
 @pytest.fixture(scope="module")
