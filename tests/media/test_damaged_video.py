@@ -6,12 +6,11 @@ here before TolerantInput)."""
 from __future__ import annotations
 
 import av
+import pytest
 
 from media_factory import break_ogg_packet, container_codecs_missing, write_container_video
 from mediarec.media.audio import decode_audio
 from mediarec.media.frames import sample_frames
-
-import pytest
 
 
 def _audio_pages(data: bytes) -> list[int]:
