@@ -175,3 +175,149 @@ def _frame(i: int, w: int, h: int, color, motion: float) -> np.ndarray:
     y = (h - side) // 2
     img[y:y + side, x:x + side] = color
     return img
+
+
+# Video containers as download folders hold them: (muxer, video codec, pixel format, audio codec or None).
+# Each extension's usual pairing; codecs the installed FFmpeg cannot encode are reported by
+# `container_codecs_missing` so a test can skip with the reason instead of failing.
+CONTAINER_CASES: dict[str, tuple[str, str, str, str, str]] = {
+    # case id: (extension, muxer, video codec, pixel format, audio codec)
+    "avi-mpeg4": ("avi", "avi", "mpeg4", "yuv420p", "libmp3lame"),
+    "avi-mjpeg": ("avi", "avi", "mjpeg", "yuvj420p", "pcm_s16le"),
+    "avi-msmpeg4v3": ("avi", "avi", "msmpeg4v3", "yuv420p", "libmp3lame"),
+    "avi-cinepak": ("avi", "avi", "cinepak", "rgb24", "pcm_s16le"),
+    "mov-h264": ("mov", "mov", "libx264", "yuv420p", "aac"),
+    "mov-mpeg4": ("mov", "mov", "mpeg4", "yuv420p", "aac"),
+    "mpg-mpeg1": ("mpg", "mpeg", "mpeg1video", "yuv420p", "mp2"),
+    "mpeg-mpeg2ps": ("mpeg", "vob", "mpeg2video", "yuv420p", "mp2"),
+    "ts-mpeg2": ("ts", "mpegts", "mpeg2video", "yuv420p", "mp2"),
+    "ts-h264": ("ts", "mpegts", "libx264", "yuv420p", "aac"),
+    "wmv-wmv2": ("wmv", "asf", "wmv2", "yuv420p", "wmav2"),
+    "ogv-vp8": ("ogv", "ogg", "libvpx", "yuv420p", "vorbis"),
+    "m4v-h264": ("m4v", "ipod", "libx264", "yuv420p", "aac"),
+}
+_ENCODER_FALLBACK = {"libmp3lame": "mp3"}
+
+
+def container_codecs_missing(case: str) -> str | None:
+    """Why the installed FFmpeg cannot write this case (an encoder or muxer it lacks), or None."""
+    _ext, muxer, vcodec, _pix, acodec = CONTAINER_CASES[case]
+    if muxer not in av.formats_available:
+        return f"FFmpeg here has no {muxer} muxer"
+    for codec in (vcodec, acodec):
+        try:
+            av.codec.Codec(codec, "w")
+        except Exception:  # noqa: BLE001 - av raises UnknownCodecError or ValueError by version
+            return f"FFmpeg here has no {codec} encoder"
+    return None
+
+
+def write_container_video(path: str | os.PathLike, case: str, seconds: float = 2.0, audio: bool = True,
+                          fps: int = 25, size: tuple[int, int] = (96, 64), motion: float = 2.0,
+                          audio_signal: np.ndarray | None = None) -> Path:
+    """A short clip in one of CONTAINER_CASES (a coloured square moving over a plain background), with
+    or without a soundtrack (a tone unless `audio_signal`, mono or stereo at 44.1/48 kHz as the codec takes)."""
+    path = Path(path)
+    _ext, muxer, vcodec, pix, acodec = CONTAINER_CASES[case]
+    w, h = size
+    with av.open(str(path), "w", format=muxer) as out:
+        vs = out.add_stream(vcodec, rate=fps)
+        vs.width, vs.height, vs.pix_fmt = w, h, pix
+        vs.codec_context.time_base = Fraction(1, fps)
+        if vcodec in ("mpeg4", "wmv2", "libvpx") or vcodec.startswith("msmpeg4"):
+            vs.codec_context.gop_size = fps  # a keyframe a second, as real encodes have
+        as_ = _soundtrack_stream(out, acodec) if audio else None
+        fmt_in = "rgb24"
+        for i in range(int(seconds * fps)):
+            frame = av.VideoFrame.from_ndarray(_frame(i, w, h, (200, 60, 40), motion), format=fmt_in)
+            frame.pts = i
+            for packet in vs.encode(frame):
+                out.mux(packet)
+        for packet in vs.encode(None):
+            out.mux(packet)
+        if as_ is not None:
+            rate = as_.codec_context.sample_rate
+            sig = audio_signal if audio_signal is not None else tone(seconds, rate, 330.0, 2, 0.2)
+            _encode_audio(out, as_, np.atleast_2d(sig).astype(np.float32))
+    return path
+
+
+def _soundtrack_stream(out, acodec: str):
+    rate = 48000 if acodec in ("libopus",) else 44100
+    try:
+        stream = out.add_stream(acodec, rate=rate, layout="stereo")
+    except Exception:  # noqa: BLE001 - an FFmpeg built without LAME still writes MP3 with its own encoder
+        stream = out.add_stream(_ENCODER_FALLBACK.get(acodec, acodec), rate=rate, layout="stereo")
+    if acodec == "vorbis":
+        stream.codec_context.options = {"strict": "experimental"}
+        stream.codec_context.format = "fltp"
+    if acodec == "wmav2":
+        stream.codec_context.bit_rate = 128_000  # its encoder will not open without one
+    return stream
+
+
+def _encode_audio(out, stream, sig: np.ndarray) -> None:
+    if sig.shape[0] == 1:
+        sig = np.vstack([sig, sig])
+    fmt_name = stream.codec_context.format.name
+    rate = stream.codec_context.sample_rate
+    fs = stream.codec_context.frame_size or 1024
+    pts = 0
+    for start in range(0, sig.shape[1], fs):
+        chunk = sig[:, start:start + fs]
+        frame = av.AudioFrame.from_ndarray(_samples_as(chunk, fmt_name), format=fmt_name, layout="stereo")
+        frame.sample_rate = rate
+        frame.pts = pts
+        pts += chunk.shape[1]
+        for packet in stream.encode(frame):
+            out.mux(packet)
+    for packet in stream.encode(None):
+        out.mux(packet)
+
+
+def _samples_as(chunk: np.ndarray, sample_fmt: str) -> np.ndarray:
+    """Float samples (channels x n) in the encoder's sample format (s32 for LAME, s16 for PCM, float ...)."""
+    if sample_fmt.rstrip("p") == "s32":
+        data = (np.clip(chunk, -1, 1) * 2147483392).astype(np.int32)
+        planar = sample_fmt.endswith("p")
+        return np.ascontiguousarray(data if planar else data.T.reshape(1, -1))
+    return _to_format(chunk, sample_fmt, sample_fmt.endswith("p"))
+
+
+def _ogg_crc_table() -> list[int]:
+    table = []
+    for i in range(256):
+        r = i << 24
+        for _ in range(8):
+            r = ((r << 1) ^ 0x04C11DB7) & 0xFFFFFFFF if r & 0x80000000 else (r << 1) & 0xFFFFFFFF
+        table.append(r)
+    return table
+
+
+_OGG_CRC = _ogg_crc_table()
+
+
+def _ogg_crc(data: bytes) -> int:
+    crc = 0
+    for b in data:
+        crc = ((crc << 8) & 0xFFFFFFFF) ^ _OGG_CRC[((crc >> 24) & 0xFF) ^ b]
+    return crc
+
+
+def break_ogg_packet(path: str | os.PathLike, page: int = 3) -> Path:
+    """Make the first packet on Ogg page `page` look like a Vorbis header (type 1) in mid-stream, with a
+    valid page checksum: the damage a stream copy left in ../shared/fixtures/remuxed-bad-packet.ogg.
+    FFmpeg's Ogg demuxer raises InvalidDataError on it and stays stuck there; players skip it."""
+    path = Path(path)
+    data = bytearray(path.read_bytes())
+    start = 0
+    for _ in range(page):
+        start += 27 + data[start + 26] + sum(data[start + 27:start + 27 + data[start + 26]])
+    assert data[start:start + 4] == b"OggS", "not an Ogg page boundary"
+    nseg = data[start + 26]
+    end = start + 27 + nseg + sum(data[start + 27:start + 27 + nseg])
+    data[start + 27 + nseg] = 0x01
+    data[start + 22:start + 26] = b"\0\0\0\0"
+    data[start + 22:start + 26] = _ogg_crc(bytes(data[start:end])).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    return path

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import av
 import numpy as np
 
 from ..errors import CorruptMedia, ExtractorError
-from .avio import open_input, translate_av_errors
+from .avio import MIN_DECODED_SHARE, open_tolerant, translate_av_errors
 
 BASE_RATE = 22050
 """Decode rate: the highest any extractor asks for (librosa DSP); 16 kHz models resample from it."""
@@ -86,7 +87,7 @@ def decode_audio(path: str, rate: int = BASE_RATE, policy: ExcerptPolicy | None 
                  duration_hint: float | None = None) -> DecodedAudio:
     """Decode the first audio stream to mono float32 at `rate`, following the excerpt policy."""
     policy = policy or ExcerptPolicy()
-    container = open_input(path)
+    container = open_tolerant(path)  # reads past a bad packet; _check_enough judges what is left
     try:
         with translate_av_errors(path):
             if not container.streams.audio:
@@ -106,9 +107,24 @@ def decode_audio(path: str, rate: int = BASE_RATE, policy: ExcerptPolicy | None 
         container.close()
     if samples.size == 0:
         raise CorruptMedia(path, "the audio stream decodes to nothing")
+    _check_enough(path, samples.size / rate, ranges, duration, container.damage)
     if not duration:
         duration = samples.size / rate
     return DecodedAudio(path, float(duration), rate, samples, ranges, channels)
+
+
+def _check_enough(path: str, seconds: float, ranges: list[tuple[float, float]], duration: float,
+                  damage: list[tuple[float, str]]) -> None:
+    """CorruptMedia when damage left less than MIN_DECODED_SHARE of the planned audio decoded. Bad
+    packets are skipped (they cost a fraction of a second); a file cut short is not (the header still
+    promises the whole length)."""
+    if not duration:
+        return
+    planned = sum(min(end, duration) - min(start, duration) for start, end in ranges)
+    if planned > 0 and seconds < MIN_DECODED_SHARE * planned:
+        where = f"; first damage at {damage[0][0]:.1f} s: {damage[0][1]}" if damage else ""
+        raise CorruptMedia(path, f"only {seconds:.1f} s of the {planned:.1f} s analysed decode "
+                                 f"(the file claims {duration:.1f} s){where}")
 
 
 def _duration(container, stream) -> float | None:
@@ -187,7 +203,11 @@ def _frames(container, stream):
     container.decode() adds (a third of the decoding time for Vorbis' small frames)."""
     codec = stream.codec_context
     for packet in container.demux(stream):
-        yield from codec.decode(packet if packet.size else None)
+        try:
+            frames = codec.decode(packet if packet.size else None)
+        except (av.error.InvalidDataError, av.error.UndefinedError):
+            continue  # a packet the decoder refuses is skipped, as players skip it
+        yield from frames
 
 
 def _decode_range(container, stream, start: float, end: float) -> tuple[np.ndarray, int]:

@@ -32,8 +32,10 @@ Statistics (`VisualStats`), all from the same decode:
   K x 0.5-0.8 s, so the figure is coarse there. A cut is an isolated spike in frame difference
   (`frame_checks.cut_indices`).
 
-Errors: files that do not open, have no video stream (audio-only files named .mp4, cover art only),
-have no frames, or whose stream is broken or ends early at too many sampled positions raise
+Errors: a packet the demuxer cannot parse is read past (`avio.TolerantInput`: an OGV's bad audio page
+would otherwise end every stretch that crosses it) and one the decoder refuses is skipped; files
+that do not open, have no video stream (audio-only files named .mp4, cover art only), have no frames,
+or whose stream is broken or ends early at too many sampled positions (DAMAGE_SHARE) raise
 CorruptMedia / UnsupportedMedia with the path and the reason; PyAV's exceptions never escape."""
 from __future__ import annotations
 
@@ -47,7 +49,7 @@ from av.video.reformatter import VideoReformatter
 
 from ..errors import CorruptMedia, UnsupportedMedia
 from . import frame_checks as checks
-from .avio import open_input, translate_av_errors
+from .avio import open_tolerant, translate_av_errors
 from .frame_checks import CUT_MIN, TRANSITION_SPAN_S, Seen
 
 SPAN = (0.05, 0.95)
@@ -161,7 +163,7 @@ class _Sampler:
         # One reformatter for all conversions: it keeps its swscale context, frame.reformat() rebuilds
         # one per call, which costs more than decoding a small frame.
         self.reformatter = VideoReformatter()
-        self.container = open_input(path)
+        self.container = open_tolerant(path)  # reads past a packet the demuxer cannot parse (an OGV's bad audio page)
         try:
             with translate_av_errors(path):
                 self._open_stream(duration_hint)
@@ -196,7 +198,7 @@ class _Sampler:
         """Back to the start of a file that cannot seek: open it again."""
         index = self.stream.index  # read before closing: a closed container's streams are freed
         self.container.close()
-        self.container = open_input(self.path)
+        self.container = open_tolerant(self.path)
         self.stream = self.container.streams.video[[s.index for s in self.container.streams.video].index(index)]
         self.stream.thread_type = "SLICE"
         self.since_rewind = 0
@@ -346,6 +348,7 @@ class _Sampler:
         run: list[Seen] = []
         damaged = False
         cut_watch = -1  # index in `run` of a frame that changed a lot from the one before
+        skips_before = len(self.container.damage)
         try:
             for packet in self.container.demux(self.stream):
                 try:
@@ -386,6 +389,8 @@ class _Sampler:
                     run.append(seen)
         except (av.error.InvalidDataError, av.error.EOFError) as exc:  # the demuxer gave up: the file ends
             self.errors.append((self.last_time, exc.strerror or str(exc)))
+        finally:  # packets the demuxer could not parse were read past (TolerantInput); still damage
+            self.errors.extend(self.container.damage[skips_before:])
         if run:
             runs.append(run)
         return runs

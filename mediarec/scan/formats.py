@@ -1,8 +1,15 @@
-"""The media formats we scan: extension -> kind, and content signatures that check a file is what it says.
+"""The media formats we scan: extension -> kind, content signatures, and which probers may read each.
 
-A registry, not a chain of ifs: each Format names its extensions, its kind and the byte signatures its
-content starts with. `sniff()` tells what a file's first bytes look like, so a text file named .mp4 is
+A registry, not a chain of ifs: each Format names its extensions, its kind, the byte signatures its
+content starts with, the probers that can read its streams (in the order they are asked) and those that
+may add tags. `sniff()` tells what a file's first bytes look like, so a text file named .mp4 is
 refused while an MKV named .mp4 (a common mislabel) is still accepted as a video.
+
+Why per-container probers: mutagen owns audio formats, but it answers for any file it thinks it
+knows: it reads an AVI (RIFF) as WAVE and an MPEG program stream as MP3, and fails on both. Only
+probers that can read a container judge it, and a file is corrupt only when all of them fail; for
+video containers that is PyAV (FFmpeg) alone, and mutagen only adds tags where it knows the container
+(MP4, ASF, Ogg) and says nothing when it cannot.
 """
 from __future__ import annotations
 
@@ -53,12 +60,19 @@ AIFF = lambda head: head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC")  # 
 MOV = lambda head: head[4:8] in (b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot")  # noqa: E731
 
 
+AUDIO_PROBERS = ("mutagen", "av")  # mutagen's stream facts first (fast, exact); FFmpeg when it fails
+VIDEO_PROBERS = ("av",)
+
+
 @dataclass(frozen=True)
 class Format:
     name: str
     kind: str  # audio or video
     extensions: tuple[str, ...]
     signatures: tuple[Signature, ...]
+    probers: tuple[str, ...] = AUDIO_PROBERS  # who may read its streams; corrupt only when all of them fail
+    tag_readers: tuple[str, ...] = ()  # who else may add tags (never a verdict): "mutagen" where it knows them
+    stated_duration: bool = True  # False: no header states it, FFmpeg guesses (from the bitrate, at worst)
 
 
 FORMATS: tuple[Format, ...] = (
@@ -70,13 +84,14 @@ FORMATS: tuple[Format, ...] = (
     Format("wav", "audio", ("wav",), (_riff(b"WAVE"), _at(0, b"RF64"))),
     Format("aiff", "audio", ("aiff", "aif"), (AIFF,)),
     Format("asf-audio", "audio", ("wma",), (ASF,)),
-    Format("mp4", "video", ("mp4", "m4v", "mov"), (FTYP, MOV)),
-    Format("matroska", "video", ("mkv", "webm"), (EBML,)),
-    Format("avi", "video", ("avi",), (_riff(b"AVI "),)),
-    Format("ogg-video", "video", ("ogv",), (OGG,)),
-    Format("asf-video", "video", ("wmv",), (ASF,)),
-    Format("mpeg-ps", "video", ("mpg", "mpeg"), (MPEG_PS,)),
-    Format("mpeg-ts", "video", ("ts", "m2ts"), (_mpeg_ts,)),
+    Format("mp4", "video", ("mp4", "m4v", "mov"), (FTYP, MOV), VIDEO_PROBERS, ("mutagen",)),
+    Format("matroska", "video", ("mkv", "webm"), (EBML,), VIDEO_PROBERS),
+    Format("avi", "video", ("avi",), (_riff(b"AVI "),), VIDEO_PROBERS),  # mutagen would read RIFF as WAVE
+    Format("ogg-video", "video", ("ogv",), (OGG,), VIDEO_PROBERS, ("mutagen",)),
+    Format("asf-video", "video", ("wmv",), (ASF,), VIDEO_PROBERS, ("mutagen",)),
+    Format("mpeg-ps", "video", ("mpg", "mpeg"), (MPEG_PS,), VIDEO_PROBERS,  # mutagen would read it as MP3
+           stated_duration=False),
+    Format("mpeg-ts", "video", ("ts", "m2ts"), (_mpeg_ts,), VIDEO_PROBERS, stated_duration=False),
 )
 
 BY_EXTENSION: dict[str, Format] = {ext: f for f in FORMATS for ext in f.extensions}

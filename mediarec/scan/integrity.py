@@ -116,7 +116,24 @@ def check_pcm(facts: dict, tail: bytes, size: int) -> str | None:
     return None
 
 
-CHECKS: dict[str, Check] = {"FLAC": check_flac, "WAVE": check_pcm, "AIFF": check_pcm}
+def check_ogg(facts: dict, tail: bytes, size: int) -> str | None:
+    """Ogg states no length, so a cut-off file looks like a shorter one; but a muxer writes whole pages,
+    and a last page whose segments run past the end of the file was cut off there."""
+    i = tail.rfind(b"OggS")
+    # Version 0 and a valid header type: "OggS" inside packet data would be a 1-in-2^40 coincidence.
+    if i < 0 or i + 27 > len(tail) or tail[i + 4] != 0 or tail[i + 5] > 7:
+        return None
+    segments = tail[i + 27:i + 27 + tail[i + 26]]
+    page_end = i + 27 + tail[i + 26] + sum(segments)
+    if len(segments) < tail[i + 26] or page_end > len(tail):
+        duration = facts.get("duration")
+        at = f" near {duration:.1f} s" if duration else ""
+        return f"truncated: the file ends inside an Ogg page{at} (a muxer writes whole pages)"
+    return None
+
+
+CHECKS: dict[str, Check] = {"FLAC": check_flac, "WAVE": check_pcm, "AIFF": check_pcm, "OggVorbis": check_ogg,
+                            "OggOpus": check_ogg, "OggFLAC": check_ogg, "OggSpeex": check_ogg}
 """mutagen type name -> check."""
 
 

@@ -1,17 +1,22 @@
-"""Probe one file: check its content, fingerprint it, read tags (mutagen) and stream facts (PyAV)."""
+"""Probe one file: check its content, fingerprint it, read stream facts and tags with the probers its format names."""
 from __future__ import annotations
 
+import logging
 import os
 import stat as stat_mod
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, BinaryIO, Callable
 
-from ..errors import CorruptMedia, FileError, ReadError, UnsupportedMedia
-from ..media.avio import open_input, translate_av_errors
+import av
+
+from ..errors import CorruptMedia, FileError, OurBug, ReadError, UnsupportedMedia
+from ..media.avio import MIN_DECODED_SHARE, open_input, translate_av_errors
 from . import formats, integrity
 from .fingerprint import sample_file
 from .tagread import read_tags
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -65,19 +70,13 @@ def probe(path: str, st: os.stat_result | None = None) -> ProbeResult:
             if st.st_size == 0:
                 raise CorruptMedia(path, "empty file")
             actual = _check_content(path, fmt, sample.head)
-            tag_facts = read_tags(path, f)
+            result = ProbeResult(kind=fmt.kind, size=st.st_size, mtime=st.st_mtime, fingerprint=sample.fingerprint,
+                                 container=actual.name)
+            source = _Source(path, f, sample.end, st.st_size, actual)
+            _read_streams(source, result, actual)
+            _read_extra_tags(source, result, actual)
     except OSError as exc:
         raise ReadError.from_os_error(path, exc) from None
-
-    result = ProbeResult(kind=fmt.kind, size=st.st_size, mtime=st.st_mtime, fingerprint=sample.fingerprint,
-                         container=actual.name)
-    if tag_facts:
-        problem = integrity.check(tag_facts, sample.end, st.st_size)
-        if problem:
-            raise CorruptMedia(path, problem)
-        _apply_tag_facts(result, tag_facts)
-    if fmt.kind == "video" or not tag_facts or not result.duration:
-        _apply_av_facts(path, result, need_tags=not tag_facts)
     if not result.duration or result.duration <= 0:
         raise CorruptMedia(path, "no playable stream with a duration")
     if fmt.kind == "audio" and not result.audio_channels and not any(s["type"] == "audio" for s in result.streams):
@@ -85,6 +84,95 @@ def probe(path: str, st: os.stat_result | None = None) -> ProbeResult:
     if not result.title:
         result.title = title_from_name(path)
     return result
+
+
+@dataclass
+class _Source:
+    """One open file as the probers see it."""
+
+    path: str
+    file: BinaryIO
+    tail: bytes  # its last bytes (integrity checks compare them with what the header promises)
+    size: int
+    format: formats.Format  # what its content is (the extension may say otherwise)
+
+
+class _Damaged(CorruptMedia):
+    """Evidence that the data is broken (it ends before its header says): a verdict, not a prober that
+    could not read the file, so no other prober is asked."""
+
+
+def _read_streams(src: _Source, result: ProbeResult, fmt: formats.Format) -> None:
+    """Stream facts from the format's probers, in order, until one gives a duration. A prober that
+    fails hands over to the next; the file is corrupt only when every one of them failed."""
+    failures: list[str] = []
+    for name in fmt.probers:
+        try:
+            if PROBERS[name](src, result, bool(failures)):
+                if failures:
+                    log.info("%s: read by %s although %s", src.path, PROBER_NAMES[name], "; ".join(failures))
+                return
+        except _Damaged as exc:
+            raise CorruptMedia(exc.path, exc.reason) from None
+        except CorruptMedia as exc:
+            failures.append(f"{PROBER_NAMES[name]}: {exc.reason}")
+    if len(failures) == len(fmt.probers):
+        raise CorruptMedia(src.path, "; ".join(failures))
+    # Read, but without a duration: probe() says so.
+
+
+def _mutagen_streams(src: _Source, result: ProbeResult, after_failure: bool) -> bool:
+    """mutagen's tags and audio stream facts; True when they include a duration."""
+    facts = read_tags(src.path, src.file)
+    if not facts:
+        return False  # a format mutagen does not know: the next prober reads it
+    problem = integrity.check(facts, src.tail, src.size)
+    if problem:
+        raise _Damaged(src.path, problem)
+    _apply_tag_facts(result, facts)
+    return bool(result.duration)
+
+
+def _av_streams(src: _Source, result: ProbeResult, after_failure: bool) -> bool:
+    """FFmpeg's stream facts (and its tags where nothing gave any). Reading an audio file another prober
+    refused, it must also find packets through most of the stated duration: a header FFmpeg can
+    open proves nothing about the data behind it."""
+    timed = not src.format.stated_duration and src.size <= PACKET_TIMING_MAX_BYTES
+    _apply_av_facts(src.path, result, need_tags=not result.tags, verify=after_failure and result.kind == "audio",
+                    time_packets=timed)
+    return bool(result.duration)
+
+
+PACKET_TIMING_MAX_BYTES = 64 << 20
+"""Containers that state no duration (MPEG-PS/TS) are timed from their packets up to this size: a demux
+without decoding, about 90 MB/s on a low-bitrate clip (many packets per byte), so at most ~0.7 s.
+FFmpeg's own guess is kept for larger files; from the bitrate, it was half the true length of short
+video-only MPEG-PS files (0.96 s and 1.22 s for 2 s)."""
+
+
+PROBERS: dict[str, Callable[[_Source, ProbeResult, bool], bool]] = {
+    "mutagen": _mutagen_streams,
+    "av": _av_streams,
+}
+"""Prober name (formats.Format.probers) -> reader(source, result, after_failure): fills the result,
+returns True once it has a duration, raises CorruptMedia when it cannot read the file."""
+PROBER_NAMES = {"mutagen": "mutagen", "av": "FFmpeg"}  # how the error message names each
+
+
+def _read_extra_tags(src: _Source, result: ProbeResult, fmt: formats.Format) -> None:
+    """Tags from readers that know the container's tags but do not judge its streams (mutagen on MP4,
+    ASF, Ogg video). Their failure says nothing about the file: the streams were read already."""
+    if "mutagen" not in fmt.tag_readers:
+        return
+    try:
+        facts = read_tags(src.path, src.file)
+    except (CorruptMedia, OurBug) as exc:  # OurBug is logged with its traceback where it is raised
+        log.debug("%s: no tags from mutagen (%s)", src.path, exc.reason)
+        return
+    tags = {k: facts[k] for k in _TAG_FIELDS if facts and facts.get(k) is not None}
+    for key, value in tags.items():
+        setattr(result, key, value)
+    result.tags = {**result.tags, **tags}
 
 
 def _check_content(path: str, claimed: formats.Format, head: bytes) -> formats.Format:
@@ -115,7 +203,8 @@ def _rate(value: Fraction | None) -> float | None:
         return None
 
 
-def _apply_av_facts(path: str, result: ProbeResult, need_tags: bool) -> None:
+def _apply_av_facts(path: str, result: ProbeResult, need_tags: bool, verify: bool = False,
+                    time_packets: bool = False) -> None:
     container = open_input(path)
     try:
         with translate_av_errors(path):
@@ -132,9 +221,14 @@ def _apply_av_facts(path: str, result: ProbeResult, need_tags: bool) -> None:
                     info.update(channels=s.codec_context.channels, sample_rate=s.codec_context.sample_rate)
                 streams.append(info)
             duration = container.duration / 1_000_000 if container.duration else None
-            if not duration:
+            if time_packets:
+                duration = _demux_duration(container) or duration
+            elif not duration:
                 duration = max((s.get("duration") or 0 for s in streams), default=0) or _demux_duration(container)
             meta = {k.lower(): v for k, v in (container.metadata or {}).items()}
+            bitrate = container.bit_rate or None
+            if verify and duration:
+                _check_packets_reach(path, container, duration)
     finally:
         container.close()
     video = next((s for s in streams if s["type"] == "video" and s.get("width")), None)
@@ -147,6 +241,7 @@ def _apply_av_facts(path: str, result: ProbeResult, need_tags: bool) -> None:
         result.audio_channels = result.audio_channels or audio["channels"]
         result.sample_rate = result.sample_rate or audio["sample_rate"]
         result.codec = result.codec or audio["codec"]
+    result.bitrate = result.bitrate or bitrate
     if duration and (not result.duration or result.kind == "video"):
         result.duration = round(float(duration), 3)
     if need_tags:
@@ -163,14 +258,38 @@ def _int_prefix(text: str) -> int | None:
     return int(head) if head.isdigit() else None
 
 
+def _check_packets_reach(path: str, container, duration: float) -> None:
+    """CorruptMedia unless the first audio stream's packets reach MIN_DECODED_SHARE of `duration`
+    (demuxed, not decoded)."""
+    if not container.streams.audio:
+        return
+    container.seek(0)
+    end = 0.0
+    try:
+        for packet in container.demux(container.streams.audio[0]):
+            if packet.pts is not None and packet.time_base:
+                end = max(end, float((packet.pts + (packet.duration or 0)) * packet.time_base))
+    except av.error.InvalidDataError:
+        pass  # the data stops making sense here: what came before is what there is
+    if end < MIN_DECODED_SHARE * duration:
+        raise CorruptMedia(path, f"truncated: the header says {duration:.1f} s, the data ends near {end:.1f} s")
+
+
 def _demux_duration(container) -> float | None:
-    """Duration by reading packet timestamps, for containers (some WebM) that do not state one."""
-    last = 0.0
-    for packet in container.demux():
-        if packet.pts is not None and packet.time_base:
-            end = float((packet.pts + (packet.duration or 0)) * packet.time_base)
-            last = max(last, end)
-    return last or None
+    """Duration by reading packet timestamps, for containers (some WebM, MPEG-PS/TS) that do not state
+    one: from the earliest packet to the end of the last (MPEG streams start at an arbitrary clock)."""
+    first, last = None, 0.0
+    try:
+        for packet in container.demux():
+            if packet.pts is not None and packet.time_base:
+                start = float(packet.pts * packet.time_base)
+                first = start if first is None else min(first, start)
+                last = max(last, start + float((packet.duration or 0) * packet.time_base))
+    except av.error.InvalidDataError:
+        pass  # damage past this point: the time read so far stands
+    if first is None:
+        return None
+    return (last - max(first, 0.0)) or None
 
 
 __all__ = ["probe", "ProbeResult", "title_from_name", "FileError"]
