@@ -13,9 +13,10 @@ is kept, and a cancelled rebuild leaves the previous indexes in use.
 """
 from __future__ import annotations
 
+import inspect
 import os
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from .errors import MediarecError
 from .extract.runner import AnalyzeReport, FirstIds, analyze
@@ -23,12 +24,16 @@ from .index.build import BuildOptions
 from .index.maintain import RebuildReport, rebuild_job
 from .jobs import CancelToken, Job
 from .library import Library
+from .library.blocklist import blocked_ids, without_blocked
 from .paths import AppPaths
 from .scan.scanner import ScanReport, scan
-from .settings import Settings
+from .settings import RecommendSettings, Settings
 
-__all__ = ["scan_task", "analyze_task", "rebuild_task", "NoLibraryFolders", "FirstIds", "ScanReport",
-           "AnalyzeReport", "RebuildReport"]
+if TYPE_CHECKING:
+    from .recommend.upnext import UpNextList
+
+__all__ = ["scan_task", "analyze_task", "rebuild_task", "upnext_unblocked", "NoLibraryFolders", "FirstIds",
+           "ScanReport", "AnalyzeReport", "RebuildReport"]
 
 
 class NoLibraryFolders(MediarecError):
@@ -73,3 +78,25 @@ def rebuild_task(paths: AppPaths, token: CancelToken | None = None, *, spaces: I
     `built`: the names built, `seconds`; `summary()`). A cancel (Cancelled) keeps the old indexes."""
     with Library(paths.db) as lib:
         return (yield from rebuild_job(lib, Path(paths.index_dir), spaces, only_stale, opts, token))
+
+
+def upnext_unblocked(lib: Library, index_dir: Path, n: int = 10, kind: str = "any",
+                     settings: RecommendSettings | None = None, explain: bool = True) -> "UpNextList":
+    """`recommend.upnext.upnext` with the blocklist applied: never an item, artist or folder the user
+    blocked (what `mediarec upnext` and `export --upnext` show). The blocked ids go to the recommender
+    as `exclude` where it takes them; the result is filtered as well, asking for more while blocked
+    picks left it short of `n`, so the rule holds whatever the recommender does."""
+    from .recommend.upnext import UpNextList, upnext
+
+    blocked = blocked_ids(lib)
+    extra = {"exclude": blocked.tolist()} if "exclude" in inspect.signature(upnext).parameters else {}
+    want = n
+    while True:
+        found = upnext(lib, index_dir, want, kind, settings=settings, explain=explain, **extra)
+        ids, scores = without_blocked(found.ids, found.scores, blocked)
+        if len(ids) >= n or len(found.ids) < want or want >= n + len(blocked):
+            break
+        want = min(n + len(blocked), 2 * want)
+    kept = set(ids[:n].tolist())
+    picks = [p for p in found.picks if p.id in kept]
+    return UpNextList(ids[:n], scores[:n], picks)

@@ -150,7 +150,7 @@ SOURCES: dict[str, Source] = {
         "similar", _recommended("similar", "mediarec.recommend.similar:MoreLikeThis", _similar),
         lambda a: {"item": a.similar}),
     "upnext": Source(
-        "upnext", _recommended("upnext", "mediarec.recommend.upnext:upnext", _upnext), lambda a: {}),
+        "upnext", _recommended("upnext", "mediarec.tasks:upnext_unblocked", _upnext), lambda a: {}),
     "path": Source(
         "path", _recommended("path", "mediarec.recommend.journey:path", _journey),
         lambda a: {"from": a.path[0], "to": a.path[1]}),
