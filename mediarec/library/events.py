@@ -56,10 +56,13 @@ class EventStore:
     def forget(self, media_id: int | None = None) -> int:
         """Delete history for one item, or all of it (None): the user's explicit privacy request."""
         with self.lib.transaction() as c:
-            c.execute("UPDATE privacy_gate SET open = 1 WHERE id = 1")
+            # 1: item_stats follows row by row; 2 (everything): it is zeroed once below
+            c.execute("UPDATE privacy_gate SET open = ? WHERE id = 1", (2 if media_id is None else 1,))
             try:
                 if media_id is None:
                     n = c.execute("DELETE FROM events").rowcount
+                    c.execute("UPDATE item_stats SET plays = 0, skips = 0, likes = 0, dislikes = 0, "
+                              "last_played = NULL")
                 else:
                     n = c.execute("DELETE FROM events WHERE media_id = ?", (media_id,)).rowcount
             finally:
