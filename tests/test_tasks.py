@@ -128,3 +128,25 @@ def test_a_rebuild_closed_early_stops_its_build_thread(paths, lib):
     assert not [t for t in threading.enumerate() if t.name == "mediarec-fused-build"]
     assert MoreLikeThis(lib, paths.index_dir, scan_below=0).fused.usable()
     assert np.isfinite(MoreLikeThis(lib, paths.index_dir, scan_below=0).similar_items(ids[1], 5)[1]).all()
+
+
+def test_upnext_unblocked_hands_the_blocklist_to_a_recommender_that_takes_it(lib, monkeypatch):
+    import mediarec.recommend.upnext as upnext_mod
+    from mediarec.library.blocklist import Blocklist
+    from mediarec.tasks import upnext_unblocked
+
+    ids = add_media(lib, 30, fields=[{"artist": f"Band {i % 3}"} for i in range(30)])
+    put_features(lib, ids, "audio.musicnn", clustered(30, REAL_DIMS["audio.musicnn"], 3, seed=1)[0])
+    Blocklist(lib).block_artist("Band 1")
+    banned = set(ids[1::3])
+    real, seen = upnext_mod.upnext, []
+
+    def taking_exclude(*args, exclude=(), **kw):  # the real recommender, and a record of what it was told
+        seen.append(set(exclude))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(upnext_mod, "upnext", taking_exclude)
+    found = upnext_unblocked(lib, AppPaths.resolve().index_dir, 15)
+    assert seen and seen[0] == banned
+    assert len(found.ids) == 15 and not set(found.ids.tolist()) & banned
+    assert [p.id for p in found.picks] == found.ids.tolist()

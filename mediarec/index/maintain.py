@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
+from ..errors import Cancelled
 from ..jobs import CancelToken, Job, Progress, ProgressClock, run_job
 from .build import BuildInProgress, BuildOptions, build_space, remove_space
 from .compose import registered_versions, resolve_versions
@@ -208,15 +209,17 @@ class _FusedStep:
         # The job's thread does not touch the connection while the helper uses it (it only waits).
         thread = threading.Thread(target=work, name="mediarec-fused-build", daemon=True)
         thread.start()
+        latest = (0, 1)
         try:
             while thread.is_alive():
                 thread.join(0.05)
-                last = None
+                fresh = not reports.empty()
                 while not reports.empty():
-                    last = reports.get()
-                if last is not None or clock.due():
-                    d, n = last or (0, 1)
-                    yield clock.progress(done + int(weight * d / max(n, 1)), "Listing each item's neighbours")
+                    latest = reports.get()
+                if fresh or clock.due():
+                    d, n = latest
+                    what = "Listing each item's neighbours" if d else "Building the combined index"
+                    yield clock.progress(done + int(weight * d / max(n, 1)), what)
         finally:
             if thread.is_alive():  # the job was closed early: stop the build and wait for its clean-up
                 self.cancel.cancel()
@@ -249,6 +252,7 @@ class RebuildScheduler:
         self._due: float | None = None
         self._running = False
         self._closed = False
+        self._cancel = CancelToken()  # close() stops a rebuild under way (the old indexes stay)
         self._thread = threading.Thread(target=self._loop, name="mediarec-index-rebuild", daemon=True)
         self._thread.start()
 
@@ -278,8 +282,10 @@ class RebuildScheduler:
         return True
 
     def close(self, wait: bool = False) -> None:
+        """Stop: a rebuild under way is cancelled (between its steps); `wait` joins the thread."""
         with self._cond:
             self._closed = True
+            self._cancel.cancel()
             self._cond.notify_all()
         if wait:
             self._thread.join()
@@ -306,11 +312,14 @@ class RebuildScheduler:
 
         try:
             with Library(self.db_path) as lib:
-                result = rebuild(lib, self.index_dir, only_stale=True, opts=self.opts)
+                result = run_job(rebuild_job(lib, self.index_dir, only_stale=True, opts=self.opts,
+                                             cancel=self._cancel)).spaces
             self.builds += 1
             self.last_result, self.last_error = result, None
             if self.on_done is not None:
                 self.on_done(result)
+        except Cancelled:
+            log.info("index rebuild cancelled: the previous indexes stay in use")
         except Exception as exc:  # noqa: BLE001 - a failed rebuild leaves the old index; searching goes on
             self.last_error = f"{type(exc).__name__}: {exc}"
             log.exception("index rebuild failed")
