@@ -33,7 +33,7 @@ LIST_K = 30  # per item: enough for a list of 10-20 after duplicates and filters
 SEARCH_WANT = 60  # ranked on the sketch, then scored exactly (recall@10 0.99 at 100k, independent spaces)
 LISTS_MAX = 300_000
 BATCH = 64  # items whose cells are chosen in one product per space
-CHUNK = 8192  # items a worker process lists at a time
+CHUNK = 1024  # items a worker process lists at a time: a cancel waits for the jobs + 1 chunks under way
 STEP = 512  # items listed between progress reports when listing in this process
 
 
