@@ -95,6 +95,12 @@ class ExtractorError(FileError):
     kind = "extract"
 
 
+class PlayerError(FileError):
+    """The player could not play a file (it will not decode, no audio device): a problem, never a skip."""
+
+    kind = "player"
+
+
 class OurBug(FileError):
     """Something failed that should not have: a bug in mediarec or a library it uses. Logged with traceback."""
 
@@ -110,7 +116,7 @@ _OS_ERRNO_KINDS = {
 }
 
 FILE_STATUS_KINDS = ("not_found", "no_access", "unsupported", "corrupt", "timeout", "crash", "io", "extract", "bug",
-                     "no_audio")
+                     "no_audio", "player")
 """Every `kind` a file_status row may hold: the `kind` of each FileError class (here and in media/, export/)
 and the errno kinds above. FileStatusStore.record refuses any other; tests/test_architecture.py checks that
 every kind written in the code is listed here."""

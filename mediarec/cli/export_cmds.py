@@ -13,7 +13,7 @@ from ..export.trust import screen
 from ..humanize import plural
 from ..recommend import journey
 from ..recommend.similar import MoreLikeThis
-from ..recommend.upnext import upnext
+from ..tasks import upnext_unblocked
 from . import command
 from .context import Context, open_context
 from .output import positive_int, fmt_duration, print_json, print_table
@@ -68,8 +68,8 @@ def _similar(ctx: Context, args: argparse.Namespace) -> list[Pick]:
 
 
 def _upnext(ctx: Context, args: argparse.Namespace) -> list[Pick]:
-    found = upnext(ctx.lib, ctx.paths.index_dir, n=args.n or DEFAULT_N, settings=ctx.settings.recommend,
-                   explain=False)
+    found = upnext_unblocked(ctx.lib, ctx.paths.index_dir, n=args.n or DEFAULT_N, settings=ctx.settings.recommend,
+                             explain=False)
     return _picks(ctx.lib, found.ids)
 
 

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from ..jobs import run_job
 from ..library.media import PUBLIC_FIELDS
-from ..scan.scanner import scan
+from ..tasks import NoLibraryFolders, scan_task
 from . import command
-from .context import open_context
+from .context import load_paths, open_context
 from .output import ProgressBar, fmt_duration, items_doc, print_json, print_table
 
 
@@ -27,21 +28,20 @@ def _configure_scan(p: argparse.ArgumentParser) -> None:
 
 @command("scan", "add PATHs as library folders (if given) and scan all folders", _configure_scan)
 def cmd_scan(args: argparse.Namespace) -> int:
-    with open_context(args) as ctx:
-        for path in args.paths:
-            ctx.lib.roots.add(path)
-        if not ctx.lib.roots.active():
-            print("mediarec: no library folders yet; run 'mediarec scan FOLDER'", file=sys.stderr)
-            return 1
-        bar = ProgressBar(enabled=not args.json)
-        try:
-            report = run_job(scan(ctx.lib, ctx.settings.scan), bar)
-        finally:
-            bar.close()
-        if args.json:
+    paths, settings = load_paths(args)
+    bar = ProgressBar(enabled=not args.json)
+    try:
+        report = run_job(scan_task(paths.db, settings, args.paths), bar)
+    except NoLibraryFolders as exc:
+        print(f"mediarec: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        bar.close()
+    if args.json:
+        with open_context(args) as ctx:
             print_json({"report": report.__dict__, "counts": ctx.lib.media.counts()})
-        else:
-            print(f"Scanned {report.roots} folder(s) in {report.seconds:.1f} s: {report.summary()}")
+    else:
+        print(f"Scanned {report.roots} folder(s) in {report.seconds:.1f} s: {report.summary()}")
     return 0
 
 
@@ -73,7 +73,7 @@ def status_doc(ctx) -> dict:
         "database": str(lib.path),
         "media": lib.media.counts(),
         "total": sum(sum(v.values()) for v in lib.media.counts().values()),
-        "failures": lib.file_status.count_by_stage(),
+        "failures": lib.file_status.count_by_stage(include_ignored=False),
         "pending": pending_work(ctx),
         "events": lib.events.count(),
         "roots": [{"path": r["path"], "available": bool(r["available"] == 1), "files": r["files"]}
@@ -108,8 +108,21 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-@command("doctor", "every unreadable file, model and index health", _json_flag)
+def _configure_doctor(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--retry", metavar="PATH", nargs="?", const="",
+                   help="forget PATH's failures (--retry --all: every problem not ignored): the next scan or "
+                        "analysis tries again")
+    p.add_argument("--all", action="store_true", help="with --retry: every problem not ignored")
+    p.add_argument("--ignore", metavar="PATH", help="hide PATH's problems from doctor and status (kept; not retried)")
+    _json_flag(p)
+
+
+@command("doctor", "every unreadable file, model and index health; retry or ignore problems", _configure_doctor)
 def cmd_doctor(args: argparse.Namespace) -> int:
+    if (args.all and args.retry) or args.retry == "" and not args.all or args.all and args.retry is None:
+        raise SystemExit("mediarec doctor: --retry PATH or --retry --all")
+    if args.retry is not None or args.ignore:
+        return _problems(args)
     with open_context(args) as ctx:
         doc = doctor_doc(ctx)
     if args.json:
@@ -131,12 +144,40 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 0
 
 
+def _problems(args: argparse.Namespace) -> int:
+    """doctor --retry PATH | --all, doctor --ignore PATH."""
+    from ..errors import UserError
+
+    with open_context(args) as ctx:
+        fs = ctx.lib.file_status
+        if args.ignore:
+            path = os.path.abspath(os.path.expanduser(args.ignore))
+            n = fs.set_ignored(path)
+            if not n:
+                raise UserError(f"{path}: no problem recorded for it (see 'mediarec doctor')")
+            doc = {"ignored": n, "path": path}
+            text = f"Ignoring {n} problem(s) of {path}"
+        else:
+            paths = None if args.all else [os.path.abspath(os.path.expanduser(args.retry))]
+            r = fs.retry(paths)
+            if not r.cleared and paths:
+                raise UserError(f"{paths[0]}: no problem recorded for it (see 'mediarec doctor')")
+            doc = {"cleared": r.cleared, "rescan": r.rescan, "analyze_ids": r.analyze_ids, "extractors": r.extractors}
+            then = [cmd for cmd, due in (("mediarec scan", r.rescan), ("mediarec analyze", r.analyze_ids)) if due]
+            text = f"Cleared {r.cleared} problem(s)" + (f"; run {' and '.join(then)} to try again" if then else "")
+    if args.json:
+        print_json(doc)
+    else:
+        print(text)
+    return 0
+
+
 def doctor_doc(ctx) -> dict:
     lib = ctx.lib
     doc = {
         "database": {"path": str(lib.path), "schema_version": lib.schema_version,
                      "integrity": lib.integrity_check()},
-        "file_status": lib.file_status.list(),
+        "file_status": lib.file_status.list(include_ignored=False),
         "paths": {k: str(v) for k, v in ctx.paths.__dict__.items()},
     }
     from ..extract.device import describe

@@ -95,11 +95,16 @@ def cmd_forget(args: argparse.Namespace) -> int:
         raise UserError("forget needs either ITEM or --all")
     with open_context(args) as ctx:
         item = ctx.lib.media.resolve(args.item) if args.item else None
-        n = ctx.lib.events.forget(item["id"] if item else None)
-        # What was learned from that history goes too; up next refits from the events that remain.
-        from ..recommend.upnext import forget_state
+        if item is None:
+            from ..privacy import clear_history
 
-        forget_state(ctx.lib)
+            n = clear_history(ctx.lib)
+        else:
+            n = ctx.lib.events.forget(item["id"])
+            # What was learned from that history goes too; up next refits from the events that remain.
+            from ..recommend.upnext import forget_state
+
+            forget_state(ctx.lib)
     if args.json:
         print_json({"forgotten": n, "item": _item_doc(item) if item else None})
     else:

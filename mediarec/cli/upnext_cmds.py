@@ -7,7 +7,7 @@ from ..errors import UserError
 from ..recommend.journey import DEFAULT_STEPS, Journeys
 from ..recommend.reasons import FactsCache, reasons
 from ..recommend.similar import KINDS
-from ..recommend.upnext import upnext
+from ..tasks import upnext_unblocked
 from . import command
 from .context import open_context
 from .output import positive_int, print_json, print_table
@@ -28,7 +28,7 @@ def _configure_upnext(p: argparse.ArgumentParser) -> None:
 @command("upnext", "what to play next, learned from your plays and skips, with the reasons", _configure_upnext)
 def cmd_upnext(args: argparse.Namespace) -> int:
     with open_context(args) as ctx:
-        found = upnext(ctx.lib, ctx.paths.index_dir, args.n, args.kind, settings=ctx.settings.recommend)
+        found = upnext_unblocked(ctx.lib, ctx.paths.index_dir, args.n, args.kind, settings=ctx.settings.recommend)
         items = [{**_item_doc(ctx.lib.media.get(p.id)), "score": round(p.score, 4), "reasons": p.reasons,
                   "origin": p.origin, "exploring": p.explored} for p in found.picks]
         history = ctx.lib.events.count()

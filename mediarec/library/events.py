@@ -1,4 +1,4 @@
-"""events: the user's append-only history of plays, skips, likes and dislikes."""
+"""events: the user's append-only history of plays, skips, likes and dislikes; where to resume an item."""
 from __future__ import annotations
 
 import json
@@ -56,10 +56,13 @@ class EventStore:
     def forget(self, media_id: int | None = None) -> int:
         """Delete history for one item, or all of it (None): the user's explicit privacy request."""
         with self.lib.transaction() as c:
-            c.execute("UPDATE privacy_gate SET open = 1 WHERE id = 1")
+            # 1: item_stats follows row by row; 2 (everything): it is zeroed once below
+            c.execute("UPDATE privacy_gate SET open = ? WHERE id = 1", (2 if media_id is None else 1,))
             try:
                 if media_id is None:
                     n = c.execute("DELETE FROM events").rowcount
+                    c.execute("UPDATE item_stats SET plays = 0, skips = 0, likes = 0, dislikes = 0, "
+                              "last_played = NULL")
                 else:
                     n = c.execute("DELETE FROM events WHERE media_id = ?", (media_id,)).rowcount
             finally:
@@ -67,4 +70,30 @@ class EventStore:
             return n
 
 
-__all__ = ["EventStore"]
+RESUME_MARGIN = 15.0
+"""Seconds: a video left this close to its start or its end starts from the beginning next time."""
+RESUME_END_FRACTION = 0.05
+"""...or within this share of its length from the end (the credits of a long film)."""
+
+
+def resume_position(lib: "Library", media_id: int) -> float | None:
+    """Where to resume an item (seconds): where the player last left it (the newest play, skip or
+    play_end event with a position), or None when it never was, was left near its start, or finished
+    (left near its end: within RESUME_MARGIN seconds or RESUME_END_FRACTION of its length)."""
+    row = lib.conn.execute(
+        "SELECT position, duration FROM events WHERE media_id = ? AND type IN ('play', 'skip', 'play_end') "
+        "AND position IS NOT NULL ORDER BY ts DESC, id DESC LIMIT 1", (int(media_id),)).fetchone()
+    if row is None:
+        return None
+    position, duration = float(row["position"]), row["duration"]
+    if duration is None:
+        item = lib.conn.execute("SELECT duration FROM media WHERE id = ?", (int(media_id),)).fetchone()
+        duration = item[0] if item else None
+    if position < RESUME_MARGIN:
+        return None
+    if duration and position >= float(duration) - max(RESUME_MARGIN, RESUME_END_FRACTION * float(duration)):
+        return None
+    return position
+
+
+__all__ = ["EventStore", "resume_position", "RESUME_MARGIN", "RESUME_END_FRACTION"]

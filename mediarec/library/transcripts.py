@@ -1,6 +1,8 @@
 """transcripts and their timed segments; the FTS5 index follows the segments through triggers."""
 from __future__ import annotations
 
+import bisect
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
 from .codec import now
@@ -9,9 +11,49 @@ if TYPE_CHECKING:
     from .db import Library
 
 
+@dataclass(frozen=True)
+class Segment:
+    """A timed piece of a transcript: seconds from the start of the file, and what is said."""
+
+    start: float
+    end: float
+    text: str
+
+
+@dataclass(frozen=True)
+class TimedTranscript:
+    """What is said in one file. `segments` in time order (empty: analysed, no speech found); `language`:
+    an ISO code such as "en", or None; `version`: the transcript extractor's version that made it."""
+
+    media_id: int
+    language: str | None
+    version: int
+    segments: tuple[Segment, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.segments)
+
+    def index_at(self, seconds: float) -> int | None:
+        """The segment playing at `seconds` (the last one started by then), None before the first."""
+        i = bisect.bisect_right([s.start for s in self.segments], seconds) - 1
+        return i if i >= 0 else None
+
+
 class TranscriptStore:
     def __init__(self, lib: "Library"):
         self.lib = lib
+
+    def timed(self, media_id: int) -> TimedTranscript | None:
+        """The file's transcript with its timed segments; None when it has not been transcribed yet."""
+        row = self.lib.conn.execute("SELECT language, version FROM transcripts WHERE media_id = ?",
+                                    (int(media_id),)).fetchone()
+        if row is None:
+            return None
+        segs = self.lib.query("SELECT start, end, text FROM transcript_segments WHERE media_id = ? ORDER BY start, id",
+                              (int(media_id),))
+        return TimedTranscript(int(media_id), row["language"], row["version"],
+                               tuple(Segment(float(r["start"]), float(r["end"]), r["text"]) for r in segs))
 
     def put(self, media_id: int, version: int, language: str | None, segments: Sequence[tuple[float, float, str]]) -> None:
         """Replace a file's transcript. An empty `segments` stores "no speech" (so it is not redone)."""
