@@ -138,6 +138,7 @@ class Settings:
         from .export.atomic import atomic_write
 
         _build(type(self), _diff(self, type(self)()), prefix="")  # a bad value never reaches the file
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
         atomic_write(Path(path), _toml(_diff(self, type(self)())).encode("utf-8"))
 
 
