@@ -8,13 +8,22 @@ from .view import ResultsPage
 
 if TYPE_CHECKING:
     from ..context import AppContext
+    from ...settings import Settings
+
+
+def user_weights(settings: "Settings") -> dict[str, float] | None:
+    """The Settings weights when the user changed them; else None, so a library's learned weights apply."""
+    from ...settings import SpaceWeights
+
+    chosen = settings.recommend.weights
+    return None if chosen == SpaceWeights() else chosen.as_dict()
 
 
 def install(ctx: "AppContext") -> ResultsService:
     """Build the page and service, place the page, answer actions.more_like_this, register "results"."""
     from .lists import beyond_supported
 
-    service = ResultsService(ctx.paths.db, ctx.paths.index_dir, ctx.window)
+    service = ResultsService(ctx.paths.db, ctx.paths.index_dir, ctx.window, lambda: user_weights(ctx.settings))
     page = ResultsPage()
     page.setObjectName("resultsPage")
     page.set_beyond_available(beyond_supported(), "Needs a newer More like this in the core "

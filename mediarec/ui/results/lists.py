@@ -70,18 +70,24 @@ def _rows(lib, ids: list[int], scores: list[float | None], reasons: list[list[st
     return out
 
 
-def _similar_engine(ctx, index_dir: Path):
+def _similar_engine(ctx, index_dir: Path, weights: dict[str, float] | None):
+    """The thread's MoreLikeThis (indexes load once; each call refreshes what changed since), made again
+    only when the user's weights change."""
     from ...recommend.similar import MoreLikeThis
 
-    mlt = ctx.cache.get("similar")
-    if mlt is None:  # indexes load once per thread; each call refreshes what changed since
-        mlt = ctx.cache["similar"] = MoreLikeThis(ctx.lib, index_dir)
-    return mlt
+    key = tuple(sorted((weights or {}).items()))
+    held = ctx.cache.get("similar")
+    if held is None or held[0] != key:
+        if held is not None:
+            held[1].close()
+        held = ctx.cache["similar"] = (key, MoreLikeThis(ctx.lib, index_dir, weights=weights or None))
+    return held[1]
 
 
 def similar_list(ctx, index_dir: Path, media_id: int, space: str = "all", kind: str = "any",
-                 beyond: bool = False, n: int = 50) -> ResultList:
-    """More like `media_id`: scores and reasons per row, or why there is nothing."""
+                 beyond: bool = False, n: int = 50, weights: dict[str, float] | None = None) -> ResultList:
+    """More like `media_id`: scores and reasons per row, or why there is nothing. `weights`: the user's
+    own weights for "all" (None: the library's, learned or default)."""
     lib = ctx.lib
     item = lib.media.get(int(media_id))
     query = {"id": int(media_id), "space": space, "kind": kind, "beyond": beyond}
@@ -89,7 +95,7 @@ def similar_list(ctx, index_dir: Path, media_id: int, space: str = "all", kind: 
         return ResultList("similar", "More like this", empty_reason="That item is no longer in the library.",
                           query=query)
     title = f"More like {_name(item)}"
-    mlt = _similar_engine(ctx, index_dir)
+    mlt = _similar_engine(ctx, index_dir, weights)
     extra = {"beyond": True} if beyond and beyond_supported() else {}
     found = mlt.similar(int(media_id), n, space, kind, **extra)
     result = ResultList("similar", title, query=query)

@@ -22,16 +22,18 @@ class ResultsService(QObject):
     failed = Signal(str)      # one line
     busy = Signal(str)        # what is being worked out (the page says so instead of an empty pane)
 
-    def __init__(self, db_path: Path, index_dir: Path, parent: QObject | None = None):
+    def __init__(self, db_path: Path, index_dir: Path, parent: QObject | None = None,
+                 weights: Callable[[], dict[str, float] | None] = lambda: None):
         super().__init__(parent)
         self.index_dir = Path(index_dir)
+        self.weights = weights  # the user's weights for "all" at the time of each request (None: the library's)
         self.bridge = ServiceBridge(db_path, "results", self)
         self.current: ResultList | None = None
 
     def more_like_this(self, media_id: int, space: str = "all", kind: str = "any", beyond: bool = False) -> None:
-        index_dir = self.index_dir
+        index_dir, weights = self.index_dir, self.weights()
         self.busy.emit("Finding more like this…")
-        self._submit(lambda ctx: lists.similar_list(ctx, index_dir, media_id, space, kind, beyond))
+        self._submit(lambda ctx: lists.similar_list(ctx, index_dir, media_id, space, kind, beyond, weights=weights))
 
     def show_search(self, text: str, kind: str | None = None) -> None:
         self.busy.emit(f"Searching for “{text.strip()}”…")

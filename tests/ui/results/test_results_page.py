@@ -120,3 +120,13 @@ def test_search_results_show_on_the_same_page(app, qtbot):
     assert not empty.rows and "matches" in page.message.text()
     talk = _listed(qtbot, service, lambda: service.show_search("volcano"))
     assert talk.ids == [ids["videos"][0]] and "at 1:05" in page.model.index(0, 6).data()
+
+
+def test_the_users_weights_from_settings_change_all(app, qtbot):
+    ctx, service, page, ids = app
+    song = ids["a"][0]
+    default = _listed(qtbot, service, lambda: service.more_like_this(song))
+    ctx.settings.recommend.weights.audio = 0.0  # only how it feels counts now
+    by_feel = _listed(qtbot, service, lambda: service.more_like_this(song))
+    only_mood = _listed(qtbot, service, lambda: service.more_like_this(song, space="mood"))
+    assert by_feel.ids != default.ids and by_feel.ids == only_mood.ids
