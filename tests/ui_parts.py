@@ -53,9 +53,11 @@ def _near(rng, centre, n, noise=0.25):
     return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
 
 
-def analysed_library(lib, songs_per_cluster: int = 8, videos: int = 6) -> dict[str, list[int]]:
+def analysed_library(lib, songs_per_cluster: int = 8, videos: int = 6,
+                     names: dict[str, list[tuple[str, str]]] | None = None) -> dict[str, list[int]]:
     """Songs in two sound clusters (calm / energetic) and videos in two look clusters, whose features are
-    stored through the real feature store. Cluster "a" songs are calm; video look cluster 0 sounds like "b"."""
+    stored through the real feature store. Cluster "a" songs are calm; video look cluster 0 sounds like "b".
+    `names`: (title, artist) per song of cluster "a" and "b", and (title, "") per video, instead of "Song a0"."""
     rng = np.random.default_rng(7)
     sound = rng.standard_normal((2, REAL_DIMS["audio.musicnn"])).astype(np.float32)
     dsp = rng.standard_normal((2, REAL_DIMS["audio.dsp"])).astype(np.float32)
@@ -63,8 +65,8 @@ def analysed_library(lib, songs_per_cluster: int = 8, videos: int = 6) -> dict[s
     out: dict[str, list[int]] = {}
     for c, (name, mood, v, a) in enumerate((("a", "calm", 0.7, 0.2), ("b", "energetic", 0.55, 0.85))):
         ids = add_media(lib, songs_per_cluster, prefix=f"/music/{name}",
-                        fields=[{"title": f"Song {name}{i}", "artist": f"Artist {name}"}
-                                for i in range(songs_per_cluster)])
+                        fields=[{"title": t, "artist": a} for t, a in (names or {}).get(name, [])]
+                        or [{"title": f"Song {name}{i}", "artist": f"Artist {name}"} for i in range(songs_per_cluster)])
         put_features(lib, ids, "audio.musicnn", _near(rng, sound[c], len(ids)))
         put_features(lib, ids, "audio.dsp", _near(rng, dsp[c], len(ids)), [{"tempo_bpm": 100.0 + 40 * c}] * len(ids))
         # the mood is the opposite cluster's sound order: "feels alike" ranks differently from "sounds alike"
@@ -74,7 +76,8 @@ def analysed_library(lib, songs_per_cluster: int = 8, videos: int = 6) -> dict[s
                      [{"valence": v, "arousal": a, "mood": mood}] * len(ids))
         out[name] = ids
     vids = add_media(lib, videos, kind="video", prefix="/video",
-                     fields=[{"title": f"Clip {i}"} for i in range(videos)])
+                     fields=[{"title": t} for t, _ in (names or {}).get("videos", [])]
+                     or [{"title": f"Clip {i}"} for i in range(videos)])
     half = videos // 2
     put_features(lib, vids[:half], "video.frames", _near(rng, look[0], half))
     put_features(lib, vids[half:], "video.frames", _near(rng, look[1], videos - half))

@@ -29,6 +29,7 @@ class ItemChooser(QDialog):
         self.query.setPlaceholderText("Type words of the title, artist, album or file name…")
         self.query.setClearButtonEnabled(True)
         self.results = QListWidget()
+        self.results.setSpacing(1)
         self.hint = QLabel("Searching…")
         self.timer = QTimer(self, singleShot=True, interval=150)  # one lookup per pause in typing
         self.timer.timeout.connect(self._search)

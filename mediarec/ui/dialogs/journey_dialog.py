@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QComboBox, QDialog, QFormLayout, QHBoxLayout, QLabel,
                                QListWidget, QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from ..results.lists import KIND_LABELS
@@ -27,7 +27,8 @@ class JourneyDialog(QDialog):
         self.destination: dict[str, Any] | None = None
         self.start_label, self.destination_label = QLabel(), QLabel()
         self.waypoints = QListWidget()
-        self.waypoints.setMinimumHeight(120)
+        self.waypoints.setMinimumHeight(90)
+        self.waypoints.setMaximumHeight(150)
         self.length = QSpinBox()
         self.length.setRange(2, 200)
         self.length.setValue(DEFAULT_LENGTH)
@@ -58,19 +59,25 @@ class JourneyDialog(QDialog):
         form.addRow("Via:", way)
         form.addRow("Length:", self.length)
         form.addRow("Show:", self.kind)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        self.show_button = buttons.addButton("Show list", QDialogButtonBox.ButtonRole.ApplyRole)
-        self.play_button = buttons.addButton("Play journey", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.show_button = QPushButton("Show list")
+        self.show_button.setToolTip("Plan it and show it on the results page, without playing")
+        self.play_button = QPushButton("Play journey")
+        self.play_button.setDefault(True)
+        close = QPushButton("Close")
         self.show_button.clicked.connect(lambda: self._plan(False))
         self.play_button.clicked.connect(lambda: self._plan(True))
-        buttons.rejected.connect(self.reject)
+        close.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        for b in (self.show_button, self.play_button, close):
+            buttons.addWidget(b)
         layout = QVBoxLayout(self)
         intro = QLabel("A journey moves smoothly from one item to another, through the waypoints, in order.")
         intro.setWordWrap(True)
         layout.addWidget(intro)
         layout.addLayout(form)
         layout.addWidget(self.status)
-        layout.addWidget(buttons)
+        layout.addLayout(buttons)
 
     @staticmethod
     def _with_button(label: QLabel, text: str, slot) -> QHBoxLayout:

@@ -35,6 +35,7 @@ class SettingsDialog(QDialog):
         self.playlists = PlaylistsPage(settings)
         self.nav = QListWidget()
         self.nav.setFixedWidth(150)
+        self.nav.setSpacing(3)
         self.stack = QStackedWidget()
         for name, page in (("Folders", self.folders), ("Analysis", self.analysis),
                            ("Recommendation", self.recommend), ("Privacy", self.privacy),

@@ -74,13 +74,15 @@ class FoldersPage(QWidget):
 class AnalysisPage(QWidget):
     def __init__(self, s: Settings):
         super().__init__()
-        self.speech = _combo(SPEECH_MODELS, s.speech.model, editable=False)
+        self.speech = _combo(SPEECH_MODELS, s.speech.model)
+        self.speech.setToolTip("base needs the optional multilingual model package")
         self.device = _combo(DEVICES, s.analyze.device)
         self.workers = QSpinBox()
         self.workers.setRange(0, 256)
         self.workers.setSpecialValueText("One per CPU core")
         self.workers.setValue(s.analyze.workers)
         form = QFormLayout(self)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         form.addRow(_note("How files are analysed. Changes apply to the next analysis."))
         form.addRow("Speech model:", self.speech)
         form.addRow("Run models on:", self.device)
@@ -99,6 +101,7 @@ class RecommendPage(QWidget):
         self.weights = {}
         weights = QGroupBox("How much each kind of likeness counts in “All”")
         wform = QFormLayout(weights)
+        wform.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         for key, label in WEIGHTS:
             spin = QDoubleSpinBox()
             spin.setRange(0.0, 10.0)
@@ -119,6 +122,7 @@ class RecommendPage(QWidget):
         self.spacing.setSuffix(" picks")
         self.spacing.setValue(r.artist_spacing)
         form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         form.addRow("Explore new things:", self.exploration)
         form.addRow("Don't repeat within:", self.no_repeat)
         form.addRow("Same artist again after:", self.spacing)

@@ -25,6 +25,7 @@ class TranscriptView(QDialog):
         self.segments = QListWidget()
         self.segments.setWordWrap(True)
         self.segments.setAlternatingRowColors(True)
+        self.segments.setSpacing(3)
         self.segments.itemClicked.connect(self._clicked)
         self.segments.itemActivated.connect(self._clicked)
         self.empty = QLabel()

@@ -24,6 +24,7 @@ class PlaylistsPage(QWidget):
         super().__init__(parent)
         self.names = QListWidget()
         self.names.setObjectName("playlistNames")
+        self.names.setSpacing(2)
         self.names.currentItemChanged.connect(
             lambda item, _: item is not None and item.data(NAME_ROLE) and self.chosen.emit(item.data(NAME_ROLE)))
         self.import_button = QPushButton("Import…")
@@ -60,8 +61,9 @@ class PlaylistsPage(QWidget):
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setAlternatingRowColors(True)
         table.verticalHeader().setVisible(False)
-        table.horizontalHeader().setStretchLastSection(True)
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        table.horizontalHeader().setStretchLastSection(True)  # after the mode: the "Why" column takes the rest
+        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
         table.hideColumn(5)  # a playlist has no scores
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         table.customContextMenuRequested.connect(
@@ -127,8 +129,8 @@ class PlaylistsPage(QWidget):
         self.buttons["delete"].setEnabled(has)
         if has and result.rows:
             self.stack.setCurrentWidget(self.table)
-            self.table.resizeColumnsToContents()
-            for col in range(self.model.columnCount() - 1):
+            for col in range(self.model.columnCount() - 1):  # the last one stretches to the edge
+                self.table.resizeColumnToContents(col)
                 self.table.setColumnWidth(col, min(self.table.columnWidth(col), 320))
         else:
             self.message.setText(result.empty_reason if has and result.empty_reason else message)

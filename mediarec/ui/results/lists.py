@@ -16,6 +16,10 @@ SPACE_LABELS = {"all": "All", "audio": "Sounds alike", "visual": "Looks alike", 
                 "mood": "Feels alike"}
 KIND_LABELS = {"any": "Music and videos", "audio": "Music only", "video": "Videos only"}
 ROW_COLUMNS = ("id", "title", "artist", "album", "kind", "duration", "path")
+MIN_SCORE = 0.05
+"""More-like-this rows below this fused cosine are left out: near 0 the two items have nothing in common
+(in the tests' synthetic library, items of another cluster score -0.01..0.03 against 0.59-0.95 within),
+and a list that ends there says "nothing more alike" better than rows of strangers."""
 
 
 @dataclass
@@ -107,7 +111,9 @@ def similar_list(ctx, index_dir: Path, media_id: int, space: str = "all", kind: 
             f"“{_name(item)}” is not analysed yet. Its More like this appears once analysis reaches it.")
         return result
     why = mlt.explain(found)
-    result.rows = _rows(lib, found.ids.tolist(), found.scores.tolist(), why)
+    keep = [i for i, score in enumerate(found.scores.tolist()) if score >= MIN_SCORE]
+    result.rows = _rows(lib, [int(found.ids[i]) for i in keep], [float(found.scores[i]) for i in keep],
+                        [why[i] for i in keep])
     if not result.rows:
         filtered = " of that kind" if kind != "any" else ""
         result.empty_reason = f"Nothing similar{filtered} found yet: the library may hold too few analysed items."
@@ -115,22 +121,23 @@ def similar_list(ctx, index_dir: Path, media_id: int, space: str = "all", kind: 
 
 
 def journey_list(ctx, index_dir: Path, a: int, b: int, via: list[int], n: int, kind: str = "any") -> ResultList:
-    """A journey from a to b through `via`, in order; each row says how close it is to the one before."""
+    """A journey from a to b through `via`, in order; the score is each step's closeness to the one before."""
     from ...recommend.journey import path
 
     lib = ctx.lib
-    names = lib.media.get_many([a, b], ("id", "title", "path"))
-    title = f"Journey {_name(names.get(a))} → {_name(names.get(b))}"
+    stops = [int(a), *(int(v) for v in via), int(b)]
+    names = {i: _name(r) for i, r in lib.media.get_many(stops, ("id", "title", "path")).items()}
+    title = f"Journey {names.get(stops[0], 'this item')} → {names.get(stops[-1], 'this item')}"
     query = {"a": a, "b": b, "via": list(via), "n": n, "kind": kind}
     try:
         found = path(lib, index_dir, a, b, n=n, via=via, kind=kind)
     except UserError as exc:
         return ResultList("journey", title, empty_reason=str(exc), query=query)
-    reasons = [["start" if i == 0 else ("waypoint" if s.waypoint else "")] for i, s in enumerate(found.steps)]
-    reasons = [[r for r in why if r] for why in reasons]
+    reasons = [["waypoint" if s.waypoint else f"on the way to {names.get(stops[s.leg + 1], 'the next stop')}"]
+               for s in found.steps]
     rows = _rows(lib, found.ids.tolist(), found.scores.tolist(), reasons)
     if rows:
-        rows[-1].reasons = ["destination"]
+        rows[0].reasons, rows[-1].reasons = ["start"], ["destination"]
     empty = "" if rows else "No journey: the two ends are not analysed yet."
     return ResultList("journey", title, rows, empty, query)
 

@@ -36,8 +36,16 @@ class ResultsModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        journey = self.result is not None and self.result.mode == "journey"
+        if role == Qt.ItemDataRole.DisplayRole:
+            if section == 6 and self.result is not None and self.result.mode == "playlist":
+                return "Note"
+            return "Flow" if journey and section == 5 else COLUMNS[section]
+        if role == Qt.ItemDataRole.ToolTipRole and section == 5:
+            return ("How close each step is to the one before (1 = the same)" if journey else
+                    "How alike, from 0 (nothing in common) to 1 (the same)")
         return None
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole) -> Any:
@@ -64,5 +72,5 @@ class ResultsModel(QAbstractTableModel):
         if col == 4:
             return _length(row.duration)
         if col == 5:
-            return "" if row.score is None else f"{row.score:.2f}"
+            return "" if row.score is None else f"{max(row.score, 0.0):.2f}"  # never "-0.00"
         return "; ".join(row.reasons)

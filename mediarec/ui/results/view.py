@@ -62,8 +62,9 @@ class ResultsPage(QWidget):
         table.setAlternatingRowColors(True)
         table.setWordWrap(False)
         table.verticalHeader().setVisible(False)
-        table.horizontalHeader().setStretchLastSection(True)
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        table.horizontalHeader().setStretchLastSection(True)  # after the mode: the "Why" column takes the rest
+        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         table.customContextMenuRequested.connect(
             lambda pos: self.menu_requested.emit(self.selected_ids(), table.viewport().mapToGlobal(pos)))
@@ -72,7 +73,8 @@ class ResultsPage(QWidget):
 
     def _layout(self) -> None:
         options = QHBoxLayout()
-        for w in (QLabel("Compare:"), self.space, QLabel("Show:"), self.kind, self.beyond):
+        self.space_label, self.kind_label = QLabel("Compare:"), QLabel("Show:")
+        for w in (self.space_label, self.space, self.kind_label, self.kind, self.beyond):
             options.addWidget(w)
         options.addStretch(1)
         for w in (self.play_button, self.queue_button, self.export_button):
@@ -90,9 +92,10 @@ class ResultsPage(QWidget):
     def show_result(self, result: ResultList) -> None:
         self.heading.setText(result.title)
         similar = result.mode == "similar"
-        for w in (self.space, self.beyond):
+        for w in (self.space_label, self.space, self.beyond):
             w.setVisible(similar)
-        self.kind.setVisible(result.mode != "journey")
+        for w in (self.kind_label, self.kind):
+            w.setVisible(result.mode in ("similar", "search"))
         q = result.query
         for combo, key in ((self.space, q.get("space")), (self.kind, q.get("kind") or "any")):
             i = combo.findData(key)
@@ -108,8 +111,8 @@ class ResultsPage(QWidget):
             b.setEnabled(bool(result.rows))
         if result.rows:
             self.stack.setCurrentWidget(self.table)
-            self.table.resizeColumnsToContents()
-            for col in range(self.model.columnCount() - 1):
+            for col in range(self.model.columnCount() - 1):  # the last one stretches to the edge
+                self.table.resizeColumnToContents(col)
                 self.table.setColumnWidth(col, min(self.table.columnWidth(col), 320))
         else:
             self.show_message(result.empty_reason or "Nothing to show.")
