@@ -130,3 +130,42 @@ def test_the_users_weights_from_settings_change_all(app, qtbot):
     by_feel = _listed(qtbot, service, lambda: service.more_like_this(song))
     only_mood = _listed(qtbot, service, lambda: service.more_like_this(song, space="mood"))
     assert by_feel.ids != default.ids and by_feel.ids == only_mood.ids
+
+
+def test_beyond_this_album_and_artist_leaves_them_out_or_is_disabled_with_the_reason(app, qtbot):
+    from mediarec.ui.results.lists import beyond_supported
+
+    ctx, service, page, ids = app
+    song = ids["a"][0]
+    with_artist = _listed(qtbot, service, lambda: ctx.actions.more_like_this.emit(song))
+    assert any(r.artist == "Artist a" for r in with_artist.rows)
+    if not beyond_supported():
+        assert not page.beyond.isEnabled() and "not available in this build" in page.beyond.toolTip()
+        return
+    assert page.beyond.isEnabled()
+    beyond = _listed(qtbot, service, lambda: page.beyond.setChecked(True))
+    assert beyond.query["beyond"] and beyond.rows
+    assert all(r.artist != "Artist a" for r in beyond.rows)
+
+
+def test_right_click_on_a_result_row_opens_the_one_menu_and_more_like_this_follows_it(app, qtbot):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    ctx, service, page, ids = app
+    first = _listed(qtbot, service, lambda: ctx.actions.more_like_this.emit(ids["b"][0]))
+    page.table.selectRow(0)
+    seen = []
+
+    def choose():
+        menu = QApplication.activePopupWidget()
+        seen.append([a.text() for a in menu.actions()])
+        _trigger(menu, "More like this")
+        menu.close()
+    QTimer.singleShot(200, choose)
+    rect = page.table.visualRect(page.model.index(0, 1))
+    with qtbot.waitSignal(service.listed, timeout=10000) as blocker:
+        page.table.customContextMenuRequested.emit(rect.center())
+    assert "Play next" in seen[0] and "Export as playlist…" in seen[0]
+    assert blocker.args[0].query["id"] == first.ids[0]
+    assert page.heading.text() == f"More like {first.rows[0].title}"
