@@ -1,6 +1,7 @@
 """The playlists part: the Playlists page (list, open, play, queue, export, delete, import) on its own service thread."""
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from ..context import AppContext
 
 PAGE = "Playlists"
+log = logging.getLogger(__name__)
 
 
 class PlaylistsController:
@@ -70,7 +72,11 @@ class PlaylistsController:
         self.bridge.close()
 
 
-def install(ctx: "AppContext") -> PlaylistsController:
+def install(ctx: "AppContext") -> PlaylistsController | None:
+    existing = getattr(ctx.window, "page", None)
+    if existing is not None and existing(PAGE) is not None:  # another part placed a Playlists page first
+        log.warning("a %s page exists already; this one (import, delete, export) is not installed", PAGE)
+        return None
     controller = PlaylistsController(ctx)
     ctx.window.add_page(PAGE, controller.page)
     dialogs = ctx.services.get("dialogs")

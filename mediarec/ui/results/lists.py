@@ -110,7 +110,7 @@ def similar_list(ctx, index_dir: Path, media_id: int, space: str = "all", kind: 
             "a silent clip no talk). Try “All”." if analysed else
             f"“{_name(item)}” is not analysed yet. Its More like this appears once analysis reaches it.")
         return result
-    why = mlt.explain(found)
+    why = [phrases or _closest_space(sims) for phrases, sims in zip(mlt.explain(found), found.per_space)]
     keep = [i for i, score in enumerate(found.scores.tolist()) if score >= MIN_SCORE]
     result.rows = _rows(lib, [int(found.ids[i]) for i in keep], [float(found.scores[i]) for i in keep],
                         [why[i] for i in keep])
@@ -118,6 +118,18 @@ def similar_list(ctx, index_dir: Path, media_id: int, space: str = "all", kind: 
         filtered = " of that kind" if kind != "any" else ""
         result.empty_reason = f"Nothing similar{filtered} found yet: the library may hold too few analysed items."
     return result
+
+
+SPACE_NOUNS = {"audio": "sound", "visual": "look", "text": "what is said", "mood": "feel"}
+
+
+def _closest_space(per_space: dict[str, float | None]) -> list[str]:
+    """A reason for a row the core gave none: the space it is closest in (never a blank Why)."""
+    known = {s: c for s, c in per_space.items() if c is not None and c > 0}
+    if not known:
+        return []
+    best = max(known, key=known.get)
+    return [f"loosely alike in {SPACE_NOUNS.get(best, best)} ({known[best]:.2f})"]
 
 
 def journey_list(ctx, index_dir: Path, a: int, b: int, via: list[int], n: int, kind: str = "any") -> ResultList:

@@ -169,3 +169,10 @@ def test_right_click_on_a_result_row_opens_the_one_menu_and_more_like_this_follo
     assert "Play next" in seen[0] and "Export as playlist…" in seen[0]
     assert blocker.args[0].query["id"] == first.ids[0]
     assert page.heading.text() == f"More like {first.rows[0].title}"
+
+
+def test_every_similar_row_says_why(app, qtbot):
+    ctx, service, page, ids = app
+    result = _listed(qtbot, service, lambda: ctx.actions.more_like_this.emit(ids["a"][0]))
+    far = [r for r in result.rows if r.artist == "Artist b"]
+    assert far and all(r.reasons and r.reasons[0].startswith("loosely alike in ") for r in far)
