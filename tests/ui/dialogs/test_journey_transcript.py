@@ -121,3 +121,16 @@ def test_a_file_not_transcribed_yet_says_so(app, qtbot):
     lib.close()
     silent = service.open_transcript(ids["a"][1])
     qtbot.waitUntil(lambda: "No speech" in silent.empty.text(), timeout=10000)
+
+
+def test_the_journey_starts_from_the_playing_item(app, qtbot):
+    ctx, service, ids = app
+
+    class Playing:  # the player service's documented `current` (the playing item's info dict)
+        current = {"id": ids["videos"][2], "title": "Clip 2"}
+    ctx.services["player"] = Playing()
+    ctx.actions.journey_to.emit(ids["a"][2])
+    qtbot.waitUntil(lambda: service.journey_dialog is not None, timeout=10000)
+    dialog = service.journey_dialog
+    assert dialog.start["id"] == ids["videos"][2] and "Clip 2" in dialog.start_label.text()
+    assert dialog.destination["id"] == ids["a"][2] and dialog.play_button.isEnabled()

@@ -143,3 +143,20 @@ def test_open_folder_offscreen_says_there_is_no_desktop(app, qtbot):
     ctx.actions.open_folder.emit(ids[0])
     qtbot.waitUntil(lambda: bool(ctx.window.messages), timeout=5000)
     assert ctx.window.messages[-1] == "No desktop to show /music/x/audio in"
+
+
+def test_export_my_data_writes_json_or_says_why_not(app, qtbot, tmp_path):
+    import json
+
+    from mediarec.ui.dialogs.calls import privacy_available
+
+    ctx, service, ids = app
+    dialog = service.open_settings("Privacy")
+    if not privacy_available():
+        assert not dialog.privacy.export_button.isEnabled()
+        assert "not in this build" in dialog.privacy.export_button.toolTip()
+        return
+    out = tmp_path / "mine.json"
+    dialog.export_data_requested.emit(str(out))
+    qtbot.waitUntil(lambda: "Exported 3 events" in dialog.privacy.status.text(), timeout=5000)
+    assert len(json.loads(out.read_text())["events"]) == 3
