@@ -114,6 +114,15 @@ class DialogsService(QObject):
         view = TranscriptView(media_id, self.ctx.window)
         view.seek.connect(self.ctx.actions.seek_requested)
         self._call(lambda c: calls.transcript(c, media_id), view.show_transcript, view.show_error)
+        player = self.ctx.services.get("player")
+        moved = getattr(player, "position_changed", None)
+        if moved is not None:  # the line being said is marked while this item plays
+
+            def follow(seconds: float) -> None:
+                if (getattr(player, "current", None) or {}).get("id") == view.media_id:
+                    view.follow(seconds)
+            moved.connect(follow)
+            view.finished.connect(lambda _: moved.disconnect(follow))
         view.show()
         self.transcript_view = view
         return view

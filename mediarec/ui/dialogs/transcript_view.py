@@ -1,6 +1,7 @@
 """TranscriptView: an item's timed transcript; clicking a segment asks the player to play from its start."""
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -18,6 +19,7 @@ class TranscriptView(QDialog):
     def __init__(self, media_id: int, parent: QWidget | None = None):
         super().__init__(parent)
         self.media_id = int(media_id)
+        self.starts: list[float] = []
         self.setWindowTitle("Transcript")
         self.resize(620, 520)
         self.heading = QLabel("Loading the transcript…")
@@ -42,6 +44,7 @@ class TranscriptView(QDialog):
         segs = doc["segments"]
         self.heading.setText(f"<b>{doc['title']}</b> — click a line to play from there")
         self.segments.clear()
+        self.starts = [float(s[0]) for s in segs]
         for start, end, text in segs:
             item = QListWidgetItem(f"{clock(start)}   {text.strip()}")
             item.setData(Qt.ItemDataRole.UserRole, float(start))
@@ -58,6 +61,13 @@ class TranscriptView(QDialog):
         self.segments.hide()
         self.empty.setText(f"Could not read the transcript: {text}")
         self.empty.show()
+
+    def follow(self, seconds: float) -> None:
+        """Mark the segment playing at `seconds` (the player is on this item) and keep it in view."""
+        row = bisect.bisect_right(self.starts, seconds) - 1
+        if row >= 0 and row != self.segments.currentRow():
+            self.segments.setCurrentRow(row)
+            self.segments.scrollToItem(self.segments.item(row))
 
     def _clicked(self, item: QListWidgetItem) -> None:
         self.seek.emit(self.media_id, float(item.data(Qt.ItemDataRole.UserRole)))

@@ -134,3 +134,30 @@ def test_the_journey_starts_from_the_playing_item(app, qtbot):
     dialog = service.journey_dialog
     assert dialog.start["id"] == ids["videos"][2] and "Clip 2" in dialog.start_label.text()
     assert dialog.destination["id"] == ids["a"][2] and dialog.play_button.isEnabled()
+
+
+def test_the_transcript_marks_the_line_being_said_while_its_item_plays(app, qtbot):
+    from PySide6.QtCore import Signal
+
+    ctx, service, ids = app
+    video = ids["videos"][0]
+
+    class Player(QObject):  # the player service's documented position_changed(seconds) and current
+        position_changed = Signal(float)
+        current = None
+    player = ctx.services["player"] = Player()
+    lib = Library(ctx.paths.db)
+    lib.transcripts.put(video, 1, "en", [(0.0, 4.0, "one"), (10.0, 14.0, "two"), (20.0, 24.0, "three")])
+    lib.close()
+    view = service.open_transcript(video)
+    qtbot.waitUntil(lambda: view.segments.count() == 3, timeout=10000)
+    player.position_changed.emit(12.0)  # another item plays: nothing marked
+    assert view.segments.currentRow() == -1
+    player.current = {"id": video}
+    player.position_changed.emit(12.0)
+    assert view.segments.currentRow() == 1
+    player.position_changed.emit(21.5)
+    assert view.segments.currentRow() == 2
+    view.reject()
+    player.position_changed.emit(1.0)  # a closed viewer no longer follows
+    assert view.segments.currentRow() == 2
