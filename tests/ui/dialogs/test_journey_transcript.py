@@ -151,8 +151,9 @@ def test_the_transcript_marks_the_line_being_said_while_its_item_plays(app, qtbo
     lib.close()
     view = service.open_transcript(video)
     qtbot.waitUntil(lambda: view.segments.count() == 3, timeout=10000)
-    player.position_changed.emit(12.0)  # another item plays: nothing marked
-    assert view.segments.currentRow() == -1
+    before = view.segments.currentRow()  # -1, or 0 once the list has focus
+    player.position_changed.emit(12.0)  # another item plays: the line at 12 s is not marked
+    assert view.segments.currentRow() == before != 1
     player.current = {"id": video}
     player.position_changed.emit(12.0)
     assert view.segments.currentRow() == 1
