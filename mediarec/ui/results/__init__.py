@@ -30,6 +30,8 @@ def install(ctx: "AppContext") -> ResultsService:
                               "(similar(beyond=...)); not available in this build")
     actions = ctx.actions
     service.listed.connect(page.show_result)
+    service.listed.connect(lambda _: page.set_back_available(bool(service.history)))
+    page.back_requested.connect(service.back)
     service.busy.connect(page.show_message)
     service.failed.connect(lambda msg: page.show_message(f"Could not make this list: {msg}"))
     page.options_changed.connect(lambda changes: service.refine(**changes))
@@ -44,6 +46,9 @@ def install(ctx: "AppContext") -> ResultsService:
         service.more_like_this(int(media_id))
     actions.more_like_this.connect(open_similar)
     service.listed.connect(lambda _: ctx.window.show_page(PAGE))
+    library = ctx.services.get("library")
+    if library is not None and hasattr(library, "changed"):  # analysis went on: an empty list may fill
+        library.changed.connect(service.retry_if_waiting)
     ctx.window.add_page(PAGE, page)
     closing = getattr(ctx.window, "closing", None)
     if closing is not None:

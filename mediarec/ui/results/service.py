@@ -15,6 +15,7 @@ from . import lists
 from .lists import ResultList
 
 PAGE = "Results"
+HISTORY = 20  # lists kept for Back
 
 
 class ResultsService(QObject):
@@ -29,6 +30,7 @@ class ResultsService(QObject):
         self.weights = weights  # the user's weights for "all" at the time of each request (None: the library's)
         self.bridge = ServiceBridge(db_path, "results", self)
         self.current: ResultList | None = None
+        self.history: list[ResultList] = []
 
     def more_like_this(self, media_id: int, space: str = "all", kind: str = "any", beyond: bool = False) -> None:
         index_dir, weights = self.index_dir, self.weights()
@@ -65,8 +67,25 @@ class ResultsService(QObject):
             self.plan_journey(q["a"], q["b"], q["via"], q["n"], q.get("kind", "any"))
 
     def show(self, result: ResultList) -> None:
+        previous = self.current
+        if previous is not None and previous.mode == result.mode and previous.query.get("id") == result.query.get("id") \
+                and result.mode == "similar":
+            pass  # the same item with other options: a refinement, not a new place to go back to
+        elif previous is not None:
+            self.history = (self.history + [previous])[-HISTORY:]
         self.current = result
         self.listed.emit(result)
+
+    def back(self) -> None:
+        """Show the list before this one again (as it was: no new request)."""
+        if self.history:
+            self.current = self.history.pop()
+            self.listed.emit(self.current)
+
+    def retry_if_waiting(self) -> None:
+        """The library changed (analysis went on): an empty More like this is asked again."""
+        if self.current is not None and self.current.mode == "similar" and not self.current.rows:
+            self.refine()
 
     def _submit(self, fn) -> None:
         self.bridge.submit(fn, self.show, self.failed.emit, key="list")

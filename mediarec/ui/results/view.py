@@ -16,9 +16,14 @@ class ResultsPage(QWidget):
     queue_requested = Signal(list)
     export_requested = Signal(list, str)   # ids, a playlist name
     menu_requested = Signal(list, object)  # selected ids, global position
+    back_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
+        self.back_button = QPushButton("◀ Back")
+        self.back_button.setToolTip("The list before this one")
+        self.back_button.setEnabled(False)
+        self.back_button.clicked.connect(self.back_requested.emit)
         self.heading = QLabel("Results")
         self.heading.setObjectName("resultsHeading")
         font = self.heading.font()
@@ -79,12 +84,18 @@ class ResultsPage(QWidget):
         options.addStretch(1)
         for w in (self.play_button, self.queue_button, self.export_button):
             options.addWidget(w)
+        top = QHBoxLayout()
+        top.addWidget(self.back_button)
+        top.addWidget(self.heading, 1)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.heading)
+        layout.addLayout(top)
         layout.addLayout(options)
         layout.addWidget(self.stack, 1)
 
     # --- what the controller calls -----------------------------------------------------------------------
+    def set_back_available(self, available: bool) -> None:
+        self.back_button.setEnabled(available)
+
     def set_beyond_available(self, available: bool, why: str = "") -> None:
         self.beyond.setEnabled(available)
         self.beyond.setToolTip("Leave out the item's own album and artist" if available else why)

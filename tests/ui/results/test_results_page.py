@@ -176,3 +176,44 @@ def test_every_similar_row_says_why(app, qtbot):
     result = _listed(qtbot, service, lambda: ctx.actions.more_like_this.emit(ids["a"][0]))
     far = [r for r in result.rows if r.artist == "Artist b"]
     assert far and all(r.reasons and r.reasons[0].startswith("loosely alike in ") for r in far)
+
+
+def test_back_returns_to_the_list_before_and_options_do_not_pile_up(app, qtbot):
+    ctx, service, page, ids = app
+    first = _listed(qtbot, service, lambda: ctx.actions.more_like_this.emit(ids["a"][0]))
+    assert not page.back_button.isEnabled()
+    _listed(qtbot, service, lambda: page.space.setCurrentIndex(page.space.findData("mood")))  # a refinement
+    assert not page.back_button.isEnabled()
+    second = _listed(qtbot, service, lambda: ctx.actions.more_like_this.emit(first.ids[0]))
+    assert page.back_button.isEnabled() and second.query["id"] == first.ids[0]
+    with qtbot.waitSignal(service.listed, timeout=5000) as blocker:
+        page.back_button.click()
+    assert blocker.args[0].query == {**first.query, "space": "mood"}
+    assert page.heading.text() == "More like Song a0" and not page.back_button.isEnabled()
+
+
+def test_an_item_not_analysed_yet_fills_in_when_the_library_changes(app, qtbot):
+    import numpy as np
+    from PySide6.QtCore import QObject, Signal
+
+    from mediarec.ui import results
+    from vector_factory import put_features
+
+    _, _, _, ids = app
+
+    class LibraryService(QObject):  # where the shell's "library" service stands: its documented signal
+        changed = Signal()
+    ctx = part_context(AppPaths.resolve())
+    qtbot.addWidget(ctx.window)
+    ctx.services["library"] = library = LibraryService()
+    service = results.install(ctx)
+    fresh = ids["unanalysed"][0]
+    empty = _listed(qtbot, service, lambda: ctx.actions.more_like_this.emit(fresh))
+    assert not empty.rows
+    lib = Library(ctx.paths.db)  # analysis reaches it
+    put_features(lib, [fresh], "emotion.music", np.ones((1, 6), np.float32),
+                 [{"valence": 0.7, "arousal": 0.2, "mood": "calm"}])
+    lib.close()
+    filled = _listed(qtbot, service, library.changed.emit)
+    assert filled.rows and filled.query["id"] == fresh
+    service.close()
