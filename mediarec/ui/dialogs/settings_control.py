@@ -11,7 +11,8 @@ def open_settings(service, page: str | None = None) -> SettingsDialog:
     p = ctx.paths
     places = [("Data", str(p.data)), ("Database", str(p.db)), ("Settings", str(p.settings_file)),
               ("Indexes", str(p.index_dir)), ("Models", str(p.models))]
-    dialog = SettingsDialog(ctx.settings, p.settings_file, places, calls.privacy_available(), ctx.window)
+    dialog = SettingsDialog(ctx.settings, p.settings_file, places, calls.privacy_available(), ctx.window,
+                            models_dir=p.models)
     service.settings_dialog = dialog
     show_rules = lambda rules: dialog.recommend.set_blocklist(rules, BLOCKLIST_MISSING)  # noqa: E731
     service._call(calls.roots, dialog.folders.set_roots, key="roots")

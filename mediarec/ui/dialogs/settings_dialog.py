@@ -23,13 +23,13 @@ class SettingsDialog(QDialog):
     saved = Signal(object)  # the new Settings, written to the file
 
     def __init__(self, settings: Settings, settings_file, places: list[tuple[str, str]], export_available: bool,
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, models_dir=None):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.resize(760, 560)
         self.settings, self.settings_file = settings, settings_file
         self.folders = FoldersPage()
-        self.analysis = AnalysisPage(settings)
+        self.analysis = AnalysisPage(settings, models_dir)
         self.recommend = RecommendPage(settings)
         self.privacy = PrivacyPage(places, export_available)
         self.playlists = PlaylistsPage(settings)

@@ -71,11 +71,24 @@ class FoldersPage(QWidget):
         return item.data(Qt.ItemDataRole.UserRole) if item else None
 
 
+def _mark_missing_models(combo: QComboBox, models_dir) -> None:
+    """A speech model that is not installed stays listed, disabled, with the reason (and how to get it)."""
+    from ...extract.models.whisper import model_problem
+
+    for i in range(combo.count()):
+        problem = model_problem(combo.itemData(i), models_dir) if models_dir is not None else None
+        if problem and i != combo.currentIndex():
+            item = combo.model().item(i)
+            item.setEnabled(False)
+            item.setText(f"{item.text()} — not installed")
+            item.setToolTip(problem)
+
+
 class AnalysisPage(QWidget):
-    def __init__(self, s: Settings):
+    def __init__(self, s: Settings, models_dir=None):
         super().__init__()
         self.speech = _combo(SPEECH_MODELS, s.speech.model)
-        self.speech.setToolTip("base needs the optional multilingual model package")
+        _mark_missing_models(self.speech, models_dir)
         self.device = _combo(DEVICES, s.analyze.device)
         self.workers = QSpinBox()
         self.workers.setRange(0, 256)

@@ -47,7 +47,15 @@ def test_settings_pages_round_trip_through_toml(app, qtbot):
     assert [dialog.nav.item(i).text() for i in range(dialog.nav.count())] == \
         ["Folders", "Analysis", "Recommendation", "Privacy", "Playlists"]
     dialog.analysis.device.setCurrentIndex(dialog.analysis.device.findData("cuda"))
-    dialog.analysis.speech.setCurrentIndex(dialog.analysis.speech.findData("base"))
+    from mediarec.extract.models.whisper import model_problem
+
+    base = dialog.analysis.speech.model().item(dialog.analysis.speech.findData("base"))
+    problem = model_problem("base", ctx.paths.models)
+    assert base.isEnabled() == (problem is None)
+    if problem:  # listed, disabled, saying why and how to get it
+        assert base.text().endswith("not installed") and "pip install" in base.toolTip()
+    model = "tiny.en" if problem else "base"
+    dialog.analysis.speech.setCurrentIndex(dialog.analysis.speech.findData(model))
     dialog.analysis.workers.setValue(3)
     dialog.recommend.weights["mood"].setValue(0.9)
     dialog.recommend.exploration.setValue(25)
@@ -59,7 +67,7 @@ def test_settings_pages_round_trip_through_toml(app, qtbot):
     assert not dialog.isVisible()
     back = Settings.load(ctx.paths.settings_file)
     assert back == ctx.settings  # the app's settings object changed in place too
-    assert (back.analyze.device, back.speech.model, back.analyze.workers) == ("cuda", "base", 3)
+    assert (back.analyze.device, back.speech.model, back.analyze.workers) == ("cuda", model, 3)
     assert (back.recommend.weights.mood, back.recommend.exploration, back.recommend.artist_spacing) == (0.9, 0.25, 5)
     assert (back.playlists.format, back.playlists.relative) == ("xspf", True)
     again = service.open_settings()
