@@ -32,7 +32,7 @@ def install(ctx: "AppContext") -> ResultsService:
     service.listed.connect(page.show_result)
     service.listed.connect(lambda _: page.set_back_available(bool(service.history)))
     page.back_requested.connect(service.back)
-    service.busy.connect(page.show_message)
+    service.busy.connect(page.show_busy)
     service.failed.connect(lambda msg: page.show_message(f"Could not make this list: {msg}"))
     page.options_changed.connect(lambda changes: service.refine(**changes))
     page.play_requested.connect(lambda ids: ids and actions.play_now.emit(ids))

@@ -1,12 +1,15 @@
 """ResultsPage: one list of results (more like this, a journey, a search) with its options and play/queue/export."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel,
                                QPushButton, QStackedWidget, QTableView, QVBoxLayout, QWidget)
 
 from .lists import KIND_LABELS, SPACE_LABELS, ResultList
 from .model import ID_ROLE, ResultsModel
+
+
+BUSY_AFTER_MS = 150  # a list that comes sooner replaces the old one directly: no flash of "Finding…"
 
 
 class ResultsPage(QWidget):
@@ -56,6 +59,9 @@ class ResultsPage(QWidget):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.message)
         self.stack.addWidget(self.table)
+        self.busy_timer = QTimer(self, singleShot=True, interval=BUSY_AFTER_MS)
+        self.busy_timer.timeout.connect(lambda: self.show_message(self._busy_text))
+        self._busy_text = ""
         self._layout()
         self.show_message("Right-click an item and choose “More like this”, start a journey, or search.")
 
@@ -100,7 +106,13 @@ class ResultsPage(QWidget):
         self.beyond.setEnabled(available)
         self.beyond.setToolTip("Leave out the item's own album and artist" if available else why)
 
+    def show_busy(self, text: str) -> None:
+        """Say what is being worked out, unless the answer comes within BUSY_AFTER_MS."""
+        self._busy_text = text
+        self.busy_timer.start()
+
     def show_result(self, result: ResultList) -> None:
+        self.busy_timer.stop()
         self.heading.setText(result.title)
         similar = result.mode == "similar"
         for w in (self.space_label, self.space, self.beyond):
@@ -129,6 +141,7 @@ class ResultsPage(QWidget):
             self.show_message(result.empty_reason or "Nothing to show.")
 
     def show_message(self, text: str) -> None:
+        self.busy_timer.stop()
         self.message.setText(text)
         self.stack.setCurrentWidget(self.message)
 

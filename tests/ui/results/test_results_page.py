@@ -217,3 +217,18 @@ def test_an_item_not_analysed_yet_fills_in_when_the_library_changes(app, qtbot):
     filled = _listed(qtbot, service, library.changed.emit)
     assert filled.rows and filled.query["id"] == fresh
     service.close()
+
+
+def test_a_slow_list_says_what_is_being_worked_out_and_a_fast_one_does_not_flash(app, qtbot):
+    import threading
+
+    ctx, service, page, ids = app
+    _listed(qtbot, service, lambda: ctx.actions.more_like_this.emit(ids["a"][0]))
+    gate = threading.Event()
+    service.bridge.submit(lambda c: gate.wait(5))  # the service thread is busy with something else
+    ctx.actions.more_like_this.emit(ids["b"][0])
+    assert page.stack.currentWidget() is page.table  # not at once
+    qtbot.waitUntil(lambda: page.message.text() == "Finding more like this…", timeout=2000)
+    gate.set()
+    qtbot.waitUntil(lambda: page.heading.text() == "More like Song b0", timeout=5000)
+    assert page.stack.currentWidget() is page.table
