@@ -67,12 +67,45 @@ class SpeechSettings:
     """Longest stretch of talk transcribed per file; longer recordings are transcribed in pieces spread over them."""
 
 
+def _default_weights() -> dict[str, float]:
+    from .index.fused import WEIGHTS  # the core's defaults, written once there
+
+    return dict(WEIGHTS)
+
+
+@dataclass
+class SpaceWeights:
+    """How much each similarity space counts in "all" (More like this, journeys); 0 leaves it out."""
+    audio: float = field(default_factory=lambda: _default_weights()["audio"])
+    """Sounds alike."""
+    visual: float = field(default_factory=lambda: _default_weights()["visual"])
+    """Looks alike."""
+    text: float = field(default_factory=lambda: _default_weights()["text"])
+    """Talks alike."""
+    mood: float = field(default_factory=lambda: _default_weights()["mood"])
+    """Feels alike."""
+
+    def as_dict(self) -> dict[str, float]:
+        return dataclasses.asdict(self)
+
+
 @dataclass
 class RecommendSettings:
     exploration: float = 0.1
-    """Share of up-next picks that explore unplayed items and other clusters."""
+    """Share of up-next picks that explore unplayed items and other clusters (0 to 1)."""
     no_repeat_window: int = 50
     """An item is not offered again within this many picks or plays."""
+    artist_spacing: int = 3
+    """Picks between two items by the same artist in Up Next."""
+    weights: SpaceWeights = field(default_factory=SpaceWeights)
+
+
+@dataclass
+class PlaylistSettings:
+    format: str = "m3u8"
+    """Default format of exported playlists: m3u8, xspf or pls."""
+    relative: bool = False
+    """Write paths relative to the playlist's folder (for playlists that travel with the music)."""
 
 
 @dataclass
@@ -83,6 +116,7 @@ class Settings:
     video: VideoSettings = field(default_factory=VideoSettings)
     speech: SpeechSettings = field(default_factory=SpeechSettings)
     recommend: RecommendSettings = field(default_factory=RecommendSettings)
+    playlists: PlaylistSettings = field(default_factory=PlaylistSettings)
 
     @classmethod
     def load(cls, path: str | os.PathLike | None) -> "Settings":
@@ -98,18 +132,67 @@ class Settings:
             raise ConfigError(f"{path}: {exc.strerror}") from None
         return _build(cls, data, prefix="")
 
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the values that differ from the defaults to `path` as TOML, atomically (checked first:
+        what is written loads back). Comments in an older file are not kept."""
+        from .export.atomic import atomic_write
 
-_VALID_CHOICES = {"analyze.device": ("auto", "cpu", "cuda")}
+        _build(type(self), _diff(self, type(self)()), prefix="")  # a bad value never reaches the file
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(Path(path), _toml(_diff(self, type(self)())).encode("utf-8"))
+
+
+_VALID_CHOICES = {"analyze.device": ("auto", "cpu", "cuda"), "playlists.format": ("m3u8", "xspf", "pls")}
+_RANGES = {"recommend.exploration": (0.0, 1.0), "recommend.weights.audio": (0.0, 10.0),
+           "recommend.weights.visual": (0.0, 10.0), "recommend.weights.text": (0.0, 10.0),
+           "recommend.weights.mood": (0.0, 10.0), "analyze.workers": (0, 256)}
+
+
+def _diff(obj, default) -> dict:
+    """The fields of a settings dataclass that differ from its defaults, as nested dicts."""
+    out = {}
+    for f in dataclasses.fields(obj):
+        value, base = getattr(obj, f.name), getattr(default, f.name)
+        if dataclasses.is_dataclass(value):
+            sub = _diff(value, base)
+            if sub:
+                out[f.name] = sub
+        elif value != base:
+            out[f.name] = value
+    return out
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+def _toml(data: dict, prefix: str = "") -> str:
+    """TOML for nested dicts of plain values (the settings' only shapes): keys first, then tables."""
+    lines = [f"{k} = {_toml_value(v)}" for k, v in data.items() if not isinstance(v, dict)]
+    text = "\n".join(lines) + ("\n" if lines else "")
+    for k, v in data.items():
+        if isinstance(v, dict):
+            head = f"{prefix}{k}"
+            body = _toml(v, f"{head}.")
+            text += f"\n[{head}]\n{body}" if any(not isinstance(x, dict) for x in v.values()) else body
+    return text
 
 
 def _build(cls, data: dict, prefix: str):
     if not isinstance(data, dict):
-        raise ConfigError(f"{prefix.rstrip('.') or 'settings'} must be a table")
+        raise ConfigError(f"{prefix.rstrip('.') or 'settings'}: must be a table")
     hints = typing.get_type_hints(cls)
     known = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - set(known))
     if unknown:
-        raise ConfigError(f"unknown setting {prefix}{unknown[0]}")
+        raise ConfigError(f"{prefix}{unknown[0]}: unknown setting")
     values = {}
     for name, value in data.items():
         key = f"{prefix}{name}"
@@ -126,7 +209,7 @@ def _check_value(key: str, hint, value):
     if origin is list:
         (item_type,) = typing.get_args(hint)
         if not isinstance(value, list) or not all(isinstance(v, item_type) for v in value):
-            raise ConfigError(f"{key} must be a list of {item_type.__name__}, got {value!r}")
+            raise ConfigError(f"{key}: must be a list of {item_type.__name__}, got {value!r}")
         return list(value)
     if hint is bool:
         ok = isinstance(value, bool)
@@ -138,10 +221,13 @@ def _check_value(key: str, hint, value):
     else:
         ok = isinstance(value, hint)
     if not ok:
-        raise ConfigError(f"{key} must be {hint.__name__}, got {value!r}")
+        raise ConfigError(f"{key}: must be {hint.__name__}, got {value!r}")
     if (hint is int or hint is float) and value < 0:
-        raise ConfigError(f"{key} must not be negative, got {value!r}")
+        raise ConfigError(f"{key}: must not be negative, got {value!r}")
+    low, high = _RANGES.get(key, (None, None))
+    if low is not None and not low <= value <= high:
+        raise ConfigError(f"{key}: must be between {low:g} and {high:g}, got {value!r}")
     choices = _VALID_CHOICES.get(key)
     if choices and value not in choices:
-        raise ConfigError(f"{key} must be one of {', '.join(choices)}, got {value!r}")
+        raise ConfigError(f"{key}: must be one of {', '.join(choices)}, got {value!r}")
     return value

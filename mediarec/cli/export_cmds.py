@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from ..errors import UserError
-from ..export import Entry, extensions, format_for, read_playlist, save_playlist
-from ..export.trust import screen
+from ..export import Entry, extensions, format_for, save_playlist
+from ..export.importing import import_playlist
 from ..humanize import plural
 from ..recommend import journey
 from ..recommend.similar import MoreLikeThis
@@ -154,47 +153,20 @@ def _configure_import(p: argparse.ArgumentParser) -> None:
 
 @command("import", "read an M3U/M3U8/XSPF/PLS file into a saved playlist", _configure_import)
 def cmd_import(args: argparse.Namespace) -> int:
-    path = os.path.abspath(args.file)
-    fmt = format_for(path)
-    entries = read_playlist(path)
-    name = args.name or os.path.splitext(os.path.basename(path))[0]
+    format_for(args.file)  # an unknown extension fails before the library opens
     with open_context(args) as ctx:
-        if not args.replace and any(p["name"] == name for p in ctx.lib.playlists.list()):
-            raise UserError(f"a playlist named {name!r} exists; pass --replace, or another --name")
-        # Untrusted input: entries outside the library folders keep their place in the list as text,
-        # are reported, and are never looked up on disk (no stat, no symlink resolution).
-        screened = screen(entries, [r["path"] for r in ctx.lib.roots.list()])
-        outside = {id(e) for e, _ in screened.refused}
-        items = [_unmatched(e) if id(e) in outside else _matched(ctx.lib, e) for e in entries]
-        ctx.lib.playlists.save(name, items, source="import", params={"file": path, "format": fmt.name})
-    unknown = [it["path"] for it in items if it["media_id"] is None]
-    refused = [{"path": e.path, "reason": why} for e, why in screened.refused]
+        done = import_playlist(ctx.lib, args.file, args.name, args.replace)
+    items, unknown = done.items, done.unknown
     if args.json:
-        print_json({"name": name, "file": path, "format": fmt.name, "entries": len(items),
+        print_json({"name": done.name, "file": done.file, "format": done.format, "entries": len(items),
                     "matched": len(items) - len(unknown), "unknown": len(unknown), "unknown_paths": unknown,
-                    "refused": refused})
+                    "refused": done.refused})
         return 0
-    print(f"Imported {_entries(len(items))} from {path} as playlist {name!r}: "
+    print(f"Imported {_entries(len(items))} from {done.file} as playlist {done.name!r}: "
           f"{len(items) - len(unknown)} in the library, {len(unknown)} not")
-    for r in refused:
+    for r in done.refused:
         print(f"  left out {r['path']}: {r['reason']}")
     return 0
-
-
-def _unmatched(entry: Entry) -> dict[str, Any]:
-    return {"media_id": None, "path": entry.path, "title": entry.title, "duration": entry.duration}
-
-
-def _matched(lib, entry: Entry) -> dict[str, Any]:
-    """A playlist item for an entry: the library's media when its path (or the real path) is known."""
-    row = lib.media.by_path(entry.path)
-    if row is None and os.path.isabs(entry.path):
-        real = os.path.realpath(entry.path)
-        row = lib.media.by_path(real) if real != entry.path else None
-    if row is None:
-        return _unmatched(entry)
-    return {"media_id": row["id"], "path": row["path"], "title": entry.title or row.get("title"),
-            "duration": entry.duration if entry.duration is not None else row.get("duration")}
 
 
 # --- saved playlists ------------------------------------------------------------------------------------
