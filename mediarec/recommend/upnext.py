@@ -55,6 +55,9 @@ FACTS_KEEP_S = 60.0
 TIE_BREAK = 1e-6
 RECENT_KEEP = 500  # item ids of the last events kept for the no-repeat window (the setting is capped here)
 KIND_SEED = {"any": 0, "audio": 1, "video": 2}
+OFF_RADIO = 0.3  # weight of a radio list's candidates from outside the seed's neighbourhood and the session
+REGION_SPACES = ("audio", "visual")  # the regions of what was heard: how it sounds and looks
+REGION_CACHE = 4000  # items' region rows kept between lists
 
 
 @dataclass
@@ -112,6 +115,7 @@ class UpNext:
         self._ctx: Context | None = None
         self._ctx_key: tuple | None = None
         self._facts: tuple[FactsCache, tuple, float] | None = None  # (cache, vectors' stamp, made at)
+        self._region_cache: tuple[tuple | None, dict[int, np.ndarray]] = (None, {})
 
     def _params_digest(self) -> str:
         return hashlib.sha1(json.dumps(self.params.to_json(), sort_keys=True).encode()).hexdigest()[:12]
@@ -264,10 +268,15 @@ class UpNext:
         x = feature_matrix(ctx, self.vectors, self.taste, ids)
         probs = self.scorer.predict(x) + TIE_BREAK * rng.random(len(ids))  # equal scores: not by id order
         worth = self._worth(ids, again, not_now)
+        if seed is not None and lead == []:  # radio: the seed's neighbourhood (and where it led) first
+            worth *= np.array([OFF_RADIO if origin.get(m) not in ("radio", "session") else 1.0 for m in ids.tolist()])
         value = probs * worth
         short = shortlist(value[:ranked], explore[:ranked], n - len(lead))
         fused = self.vectors.fused(ids[short], weights)
-        short, fused, value = self._regions(ids, short, fused, explore, probs, worth, weights)
+        if seed is None:  # (radio goes where the user asked, even a region they skipped before)
+            short, fused, value = self._regions(ids, short, fused, explore, probs, worth, weights)
+        else:
+            value = value[short]
         recent = [e.media_id for e in ctx.session[-3:]]
         rows = self.lib.media.get_many([*ids[short].tolist(), *recent], PEOPLE_COLUMNS)
         due = self.explore.due(n - len(lead), self.settings.exploration) if ctx.has_taste else None
@@ -303,13 +312,37 @@ class UpNext:
         rows = np.array([self.taste.row.get(m, -1) for m in heard.tolist()])
         counts = self.taste.counts[np.maximum(rows, 0)]
         finished = (rows >= 0) & (counts[:, 0] + 2 * counts[:, 2] > counts[:, 1] + 2 * counts[:, 3])
-        odds, skipped = region_odds(fused, self.vectors.fused(heard, weights), finished)
+        content = {sp: w for sp, w in weights.items() if sp in REGION_SPACES} or weights
+        odds, skipped = region_odds(self._region_rows(ids[short], content), self._region_rows(heard, content),
+                                    finished)
         keep = ~(explore[short] & skipped)
         return short[keep], fused[keep], (with_odds(probs[short], odds) * worth[short])[keep]
 
+    def _region_rows(self, media_ids: np.ndarray, content: dict[str, float]) -> np.ndarray:
+        """Unit rows of the items in the content spaces (how they sound and look; zero where neither), kept
+        by id while the vectors and weights stay: the items heard lately change by one a list."""
+        key = (self.vectors.stamp(), tuple(sorted(content.items())))
+        if self._region_cache[0] != key:
+            self._region_cache = (key, {})
+        cache = self._region_cache[1]
+        missing = [m for m in media_ids.tolist() if m not in cache]
+        if missing:
+            rows = self.vectors.fused(missing, content)
+            norms = np.linalg.norm(rows, axis=1, keepdims=True)
+            rows = np.where(norms > 0, rows / np.maximum(norms, 1e-12), 0.0).astype(np.float32)
+            if len(cache) + len(missing) > REGION_CACHE:
+                cache.clear()
+            cache.update(zip(missing, rows))
+        if not len(media_ids):
+            return np.zeros((0, 0), np.float32)
+        return np.stack([cache[m] for m in media_ids.tolist()])
+
     def _radio_context(self, now: float, seed: int) -> Context:
-        """The context of radio from `seed`: this session's, with the seed as the item just finished."""
-        entries = [*self.session.active(now), Entry(seed, 1, now)]
+        """The context of radio from `seed`: what this session heard since the seed (nothing before it counts:
+        radio is about the seed, not what played before it), then the seed as the item just finished."""
+        entries = self.session.active(now)
+        since = max((i for i, e in enumerate(entries) if e.media_id == seed), default=len(entries))
+        entries = [*entries[since:], Entry(seed, 1, now)]
         return build_context(self.vectors, self._spaces or [], self.taste, Session(self.session.session_id, entries, now),
                              self.cooc, now, self.params.session_half_life)
 
@@ -326,14 +359,17 @@ class UpNext:
         """Each candidate's weight on its P(finished) in the ranking: a finished item heard lately counts less
         the sooner it would come back, a "not now" item much less."""
         w = np.ones(len(ids), dtype=np.float64)
-        lowered = {int(m) for m in not_now}
+        lowered = np.fromiter((int(m) for m in not_now), dtype=np.int64)
         window = min(self.settings.no_repeat_window, RECENT_KEEP)
-        if again or lowered:
-            for i, mid in enumerate(ids.tolist()):
-                if mid in again:
-                    w[i] = freshness(again[mid], window)
-                if mid in lowered:
-                    w[i] *= NOT_NOW
+        if again:
+            back = np.fromiter(again, dtype=np.int64, count=len(again))
+            fresh = np.array([freshness(g, window) for g in again.values()])
+            order = np.argsort(back)
+            pos = np.minimum(np.searchsorted(back[order], ids), len(back) - 1)
+            hit = back[order][pos] == ids
+            w[hit] = fresh[order][pos[hit]]
+        if len(lowered):
+            w[np.isin(ids, lowered)] *= NOT_NOW
         return w
 
     def _fill(self, seed: int | None, ctx: Context, taken: set[int], kinds: tuple[str, ...], catalogue: np.ndarray,
