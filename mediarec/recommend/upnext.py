@@ -244,13 +244,29 @@ class UpNext:
         weights = {s: self.params.space_weights.get(s, 0.0) for s in spaces}
         ctx = self.context(now) if seed is None else self._radio_context(now, int(seed))
         catalogue = self.catalogue.ids(kinds)
+        rng = np.random.default_rng([self.cursor["count"], KIND_SEED[kind]])
+        ids, origin, explore, ranked, lead, again = self._candidates(ctx, spaces, kinds, weights, catalogue, n, rng,
+                                                                     exclude, seed)
+        x = feature_matrix(ctx, self.vectors, self.taste, ids)
+        probs = self.scorer.predict(x) + TIE_BREAK * rng.random(len(ids))  # equal scores: not by id order
+        chosen = self._rank(ids, origin, explore, ranked, lead, probs, self._worth(ids, again, not_now), ctx, weights,
+                            n, seed)
+        explored = [bool(explore[c]) for c in chosen]
+        if self.explore.offer([int(ids[c]) for c, e in zip(chosen, explored) if e]):
+            self._dirty = True
+        return self._picks(ids, x, probs, chosen, explored, origin, ctx, weights, explain, seed)
+
+    def _candidates(self, ctx, spaces, kinds, weights, catalogue, n, rng, exclude, seed):
+        """(ids, origin by id, exploring mask, how many rows are ranked, how many lead the list, the finished
+        items that may come again with their gaps): the gathered candidates and exploration pool (ranked),
+        the radio fallbacks that lead the list, then what fills a list the candidates cannot, in that order."""
         blocked = {int(m) for m in exclude} | ({int(seed)} if seed is not None else set())
         # What the user disliked stays out first (they said so), then what was heard lately (it comes back).
         disliked = set(self.taste.disliked()[:max(0, len(catalogue) - n)].tolist())
-        hard, again = self._recent(ctx, max(0, len(catalogue) - len(disliked | blocked) - max(n, len(catalogue) // 3)))
+        hard, again = self._recent(ctx.now, max(0, len(catalogue) - len(disliked | blocked)
+                                                - max(n, len(catalogue) // 3)))
         hard |= disliked | blocked
         again = {m: g for m, g in again.items() if m not in hard}
-        rng = np.random.default_rng([self.cursor["count"], KIND_SEED[kind]])
         cands = gather(self.vectors, self.neighbours, ctx, spaces, kinds, hard, self.taste.items, catalogue,
                        self.params.neighbours, n, rng, weights, self.cursor["count"], seed=seed, again=sorted(again))
         origin = dict(cands.origin)
@@ -265,13 +281,16 @@ class UpNext:
         origin.update(tail)
         explore = np.zeros(len(ids), dtype=bool)
         explore[len(cands.ids):ranked] = True
-        x = feature_matrix(ctx, self.vectors, self.taste, ids)
-        probs = self.scorer.predict(x) + TIE_BREAK * rng.random(len(ids))  # equal scores: not by id order
-        worth = self._worth(ids, again, not_now)
-        if seed is not None and lead == []:  # radio: the seed's neighbourhood (and where it led) first
-            worth *= np.array([OFF_RADIO if origin.get(m) not in ("radio", "session") else 1.0 for m in ids.tolist()])
+        return ids, origin, explore, ranked, len(lead), again
+
+    def _rank(self, ids, origin, explore, ranked, lead, probs, worth, ctx, weights, n, seed) -> list[int]:
+        """Rows of the list in order: the `lead` rows (after the ranked ones), MMR's picks among the ranked
+        candidates by P(finished) x worth (x the region's odds), then the rows that fill what is left."""
+        if seed is not None and lead == 0:  # radio: the seed's neighbourhood (and where it led) first
+            worth = worth * np.array([1.0 if origin.get(m) in ("radio", "session") else OFF_RADIO
+                                      for m in ids.tolist()])
         value = probs * worth
-        short = shortlist(value[:ranked], explore[:ranked], n - len(lead))
+        short = shortlist(value[:ranked], explore[:ranked], n - lead)
         fused = self.vectors.fused(ids[short], weights)
         if seed is None:  # (radio goes where the user asked, even a region they skipped before)
             short, fused, value = self._regions(ids, short, fused, explore, probs, worth, weights)
@@ -279,18 +298,13 @@ class UpNext:
             value = value[short]
         recent = [e.media_id for e in ctx.session[-3:]]
         rows = self.lib.media.get_many([*ids[short].tolist(), *recent], PEOPLE_COLUMNS)
-        due = self.explore.due(n - len(lead), self.settings.exploration) if ctx.has_taste else None
-        slots = mmr(value, fused, explore[short],
-                    [people(rows.get(int(i))) for i in ids[short]], [people(rows.get(m)) for m in recent],
-                    n - len(lead), self.params.mmr_lambda, due)
-        chosen = [*range(ranked, ranked + len(lead)), *(int(short[s.position]) for s in slots),
-                  *range(ranked + len(lead), len(ids))][:n]
-        explored = [bool(explore[c]) for c in chosen]
-        if self.explore.offer([int(ids[c]) for c, e in zip(chosen, explored) if e]):
-            self._dirty = True
-        return self._picks(ids, x, probs, chosen, explored, origin, ctx, weights, explain, seed, again)
+        due = self.explore.due(n - lead, self.settings.exploration) if ctx.has_taste else None
+        slots = mmr(value, fused, explore[short], [people(rows.get(int(i))) for i in ids[short]],
+                    [people(rows.get(m)) for m in recent], n - lead, self.params.mmr_lambda, due)
+        return [*range(ranked, ranked + lead), *(int(short[s.position]) for s in slots),
+                *range(ranked + lead, len(ids))][:n]
 
-    def _picks(self, ids, x, probs, chosen, explored, origin, ctx, weights, explain, seed, again) -> UpNextList:
+    def _picks(self, ids, x, probs, chosen, explored, origin, ctx, weights, explain, seed) -> UpNextList:
         out = UpNextList(ids[chosen], probs[chosen].astype(np.float32))
         explainer = Explainer(self.lib, self.vectors, weights, ctx, self.taste, self.cooc, ids[chosen].tolist(),
                               self._facts_cache(), seed=seed, tries=self.explore.phrase()) if explain else None
@@ -346,11 +360,9 @@ class UpNext:
         return build_context(self.vectors, self._spaces or [], self.taste, Session(self.session.session_id, entries, now),
                              self.cooc, now, self.params.session_half_life)
 
-    def _recent(self, ctx: Context, at_most: int) -> tuple[set[int], dict[int, int]]:
+    def _recent(self, now: float, at_most: int) -> tuple[set[int], dict[int, int]]:
         """(kept out, may come again with their gaps) among what was heard lately: see pacing.split_recent."""
-        last: dict[int, int] = {}
-        for e in ctx.session:
-            last[e.media_id] = e.sign
+        last: dict[int, int] = {e.media_id: e.sign for e in self.session.active(now)}
         skipped_last = {m for m, sign in last.items() if sign < 0}
         window = min(self.settings.no_repeat_window, RECENT_KEEP)
         return split_recent(self.recent, window, at_most, self.taste.items.get, skipped_last)
