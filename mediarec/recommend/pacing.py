@@ -14,7 +14,7 @@ Tries are paced, not drawn: every regular pick heard adds the share to a credit,
 credit reaches 1 and empties it (share 0.1: one pick in ten; after two skipped tries one in forty), and
 an exploring pick is always followed by at least EXPLORE_GAP - 1 regular picks. Random draws came three
 in a row now and then, and a run of them reads to the listener as the recommender losing the thread.
-Regions. The items heard lately within NEAR_REGION (fused cosine) of a candidate are its region, and
+Regions. The items heard lately within NEAR_REGION (cosine over the content spaces) of a candidate are its region, and
 the listener's record there is evidence the scorer's global directions miss: the odds of a finish are
 multiplied by (1 + finished) / (1 + skipped) (bounded by REGION_ODDS): three skips and no finish, a
 quarter; two finishes after an exploring try, three times, so a try the listener liked is followed up.
@@ -67,12 +67,12 @@ def freshness(gap: int, window: int) -> float:
     return REPEAT_FLOOR + (1.0 - REPEAT_FLOOR) * min(1.0, max(0.0, (gap - MIN_GAP) / span))
 
 
-def region_odds(candidates: np.ndarray, heard: np.ndarray, finished: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(odds factor, skipped more than finished) of each candidate row of `candidates` (fused unit vectors),
-    from the `heard` items' rows and whether each was `finished` (see the module docstring)."""
-    if len(candidates) == 0 or len(heard) == 0 or candidates.shape[1] == 0:
-        return np.ones(len(candidates)), np.zeros(len(candidates), dtype=bool)
-    near = (candidates @ heard.T) >= NEAR_REGION
+def region_odds(similarity: np.ndarray, finished: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(odds factor, skipped more than finished) of each candidate, from its `similarity` (cosine) to each
+    item heard lately and whether that one was `finished` (see the module docstring)."""
+    if similarity.size == 0:
+        return np.ones(len(similarity)), np.zeros(len(similarity), dtype=bool)
+    near = similarity >= NEAR_REGION
     done = near @ finished.astype(np.float64)
     skipped = near.sum(axis=1) - done
     return np.clip((1.0 + done) / (1.0 + skipped), 1.0 / REGION_ODDS, REGION_ODDS), skipped > done

@@ -57,7 +57,6 @@ RECENT_KEEP = 500  # item ids of the last events kept for the no-repeat window (
 KIND_SEED = {"any": 0, "audio": 1, "video": 2}
 OFF_RADIO = 0.3  # weight of a radio list's candidates from outside the seed's neighbourhood and the session
 REGION_SPACES = ("audio", "visual")  # the regions of what was heard: how it sounds and looks
-REGION_CACHE = 4000  # items' region rows kept between lists
 
 
 @dataclass
@@ -115,7 +114,6 @@ class UpNext:
         self._ctx: Context | None = None
         self._ctx_key: tuple | None = None
         self._facts: tuple[FactsCache, tuple, float] | None = None  # (cache, vectors' stamp, made at)
-        self._region_cache: tuple[tuple | None, dict[int, np.ndarray]] = (None, {})
 
     def _params_digest(self) -> str:
         return hashlib.sha1(json.dumps(self.params.to_json(), sort_keys=True).encode()).hexdigest()[:12]
@@ -326,30 +324,24 @@ class UpNext:
         rows = np.array([self.taste.row.get(m, -1) for m in heard.tolist()])
         counts = self.taste.counts[np.maximum(rows, 0)]
         finished = (rows >= 0) & (counts[:, 0] + 2 * counts[:, 2] > counts[:, 1] + 2 * counts[:, 3])
-        content = {sp: w for sp, w in weights.items() if sp in REGION_SPACES} or weights
-        odds, skipped = region_odds(self._region_rows(ids[short], content), self._region_rows(heard, content),
-                                    finished)
+        content = {sp: w for sp, w in weights.items() if sp in REGION_SPACES and w > 0} or weights
+        odds, skipped = region_odds(self._similarity(ids[short], heard, content), finished)
         keep = ~(explore[short] & skipped)
         return short[keep], fused[keep], (with_odds(probs[short], odds) * worth[short])[keep]
 
-    def _region_rows(self, media_ids: np.ndarray, content: dict[str, float]) -> np.ndarray:
-        """Unit rows of the items in the content spaces (how they sound and look; zero where neither), kept
-        by id while the vectors and weights stay: the items heard lately change by one a list."""
-        key = (self.vectors.stamp(), tuple(sorted(content.items())))
-        if self._region_cache[0] != key:
-            self._region_cache = (key, {})
-        cache = self._region_cache[1]
-        missing = [m for m in media_ids.tolist() if m not in cache]
-        if missing:
-            rows = self.vectors.fused(missing, content)
-            norms = np.linalg.norm(rows, axis=1, keepdims=True)
-            rows = np.where(norms > 0, rows / np.maximum(norms, 1e-12), 0.0).astype(np.float32)
-            if len(cache) + len(missing) > REGION_CACHE:
-                cache.clear()
-            cache.update(zip(missing, rows))
-        if not len(media_ids):
-            return np.zeros((0, 0), np.float32)
-        return np.stack([cache[m] for m in media_ids.tolist()])
+    def _similarity(self, a: np.ndarray, b: np.ndarray, weights: dict[str, float]) -> np.ndarray:
+        """Cosines of items `a` to items `b` over the spaces both have (weighted; 0 where they share none),
+        one space at a time on the rows that have it: a song has no 1280-d look to multiply."""
+        num = np.zeros((len(a), len(b)), dtype=np.float32)
+        den = np.zeros((len(a), len(b)), dtype=np.float32)
+        for sp, w in weights.items():
+            ra, ha = self.vectors.get(sp, a)
+            rb, hb = self.vectors.get(sp, b)
+            ia, ib = np.flatnonzero(ha), np.flatnonzero(hb)
+            if len(ia) and len(ib):
+                num[np.ix_(ia, ib)] += w * (ra[ia] @ rb[ib].T)
+                den[np.ix_(ia, ib)] += w
+        return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
 
     def _radio_context(self, now: float, seed: int) -> Context:
         """The context of radio from `seed`: what this session heard since the seed (nothing before it counts:
