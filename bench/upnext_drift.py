@@ -127,7 +127,8 @@ def main() -> None:
         return
     shuffle = {s: 1.0 - len(LIKED[s]) / CLUSTERS for s in shares}
     print(f"up next drift: {CLUSTERS}x{PER_CLUSTER} songs, skip rate per {WINDOW}-pick window; 21-end: picks 21 to "
-          f"{args.picks}; vs shuf: that over shuffle's expected rate ({', '.join(f'1/{s}: {v:.2f}' for s, v in shuffle.items())}); "
+          f"{args.picks}; vs shuf: that over shuffle's expected rate "
+          f"({', '.join(f'1/{s}: {v:.2f}' for s, v in shuffle.items())}); "
           "rise: worst window over the one before; gap: fewest picks between two plays of one item")
     before = None if args.no_before else run_before(args.before, args)
     if before:
@@ -136,7 +137,8 @@ def main() -> None:
     if before:
         b = sum(r["after20"] for r in before.values()) / len(before)
         a = sum(r["after20"] for r in now.values()) / len(now)
-        print(f"\nmean skip rate over picks 21-end: before {b:.3f}, now {a:.3f} (ratio {a / b if b else float('nan'):.2f})")
+        ratio = a / b if b else float("nan")
+        print(f"\nmean skip rate over picks 21-end: before {b:.3f}, now {a:.3f} (ratio {ratio:.2f})")
 
 
 if __name__ == "__main__":

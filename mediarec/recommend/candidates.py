@@ -113,7 +113,7 @@ def kin(lib: "Library", anchor: int, kinds: tuple[str, ...], exclude: set[int], 
         ) -> list[tuple[int, str]]:
     """Up to `limit` ok items of the wanted kinds by `anchor`'s artist, then from its folder, each with
     "artist" or "folder", outside `exclude` and the anchor: what radio falls back to when the indexes
-    know nothing near the anchor. (Two indexed queries; they belong in the media store once it has them.)"""
+    know nothing near the anchor. (Two queries, only on this path; they belong in the media store once it has them.)"""
     row = lib.media.get(anchor)
     if row is None:
         return []

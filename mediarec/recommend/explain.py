@@ -5,8 +5,8 @@ evidence has its phrase, naming the item it points to: "because you finished X" 
 from reasons.py: "similar tempo (124 vs 121 BPM)"), "you often play it with X", "like X, one of your
 favourites", "you finished it 3 times before", "exploring: not played yet", "again: you finished it 3 times"
 (a favourite back sooner than the no-repeat window, see pacing.py), "exploring: you skipped the last two
-tries", "radio from X", and the fallbacks' "same artist as X", "from X's folder". When this session's skips
-share a trait the pick does not have, it says so: "you skip fast tracks tonight"."""
+tries", "radio from X", and the fallbacks' "radio from X: same artist, nothing closer is known". When
+this session's skips share a trait the pick does not have, it says so: "you skip fast tracks tonight"."""
 from __future__ import annotations
 
 import time
@@ -59,7 +59,8 @@ class Explainer:
         self.favourites = [int(i) for i in fav_ids[np.argsort(-fav_w)]] if len(fav_ids) else []
         self._skip_trait = _skip_trait(self.facts, ctx)
         # Every vector the reasons compare, read once per list: picks, anchors, favourites.
-        everyone = list(dict.fromkeys([*picks, *self.anchors, *self.favourites, *([seed] if seed is not None else [])]))
+        seeds = [seed] if seed is not None else []
+        everyone = list(dict.fromkeys([*picks, *self.anchors, *self.favourites, *seeds]))
         self._pos = {m: i for i, m in enumerate(everyone)}
         used = {sp: w for sp, w in weights.items() if w > 0 and vectors.dim(sp) > 0}
         self._rows = {sp: vectors.get(sp, everyone) for sp in used}

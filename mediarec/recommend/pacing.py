@@ -157,4 +157,5 @@ class ExploreRecord:
                     int(doc.get("heard", 0)), int(doc.get("last_at", -10**9)), float(doc.get("credit", 0.0)))
 
 
-__all__ = ["split_recent", "region_odds", "with_odds", "freshness", "ExploreRecord", "MIN_GAP", "REPEAT_FLOOR", "EXPLORE_GAP", "NOT_NOW"]
+__all__ = ["split_recent", "region_odds", "with_odds", "freshness", "ExploreRecord", "MIN_GAP", "REPEAT_FLOOR",
+           "EXPLORE_GAP", "NOT_NOW"]

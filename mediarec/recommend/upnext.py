@@ -14,7 +14,8 @@
 A list is: candidates (candidates.py), features (features.py), scores (scorer.py), re-ranking
 (rerank.py), reasons (explain.py); what was heard lately and how much to explore, from the listener's own
 record (pacing.py). Items disliked more than liked are never offered (while the library has other items
-to offer); a list is never empty while the library has an item it may offer. `upnext(lib, index_dir, ...)` does one catch-up and one list."""
+to offer); a list is never empty while the library has an item it may offer.
+`upnext(lib, index_dir, ...)` does one catch-up and one list."""
 from __future__ import annotations
 
 import dataclasses
@@ -349,8 +350,9 @@ class UpNext:
         entries = self.session.active(now)
         since = max((i for i, e in enumerate(entries) if e.media_id == seed), default=len(entries))
         entries = [*entries[since:], Entry(seed, 1, now)]
-        return build_context(self.vectors, self._spaces or [], self.taste, Session(self.session.session_id, entries, now),
-                             self.cooc, now, self.params.session_half_life)
+        radio = Session(self.session.session_id, entries, now)
+        return build_context(self.vectors, self._spaces or [], self.taste, radio, self.cooc, now,
+                             self.params.session_half_life)
 
     def _recent(self, now: float, at_most: int) -> tuple[set[int], dict[int, int]]:
         """(kept out, may come again with their gaps) among what was heard lately: see pacing.split_recent."""
