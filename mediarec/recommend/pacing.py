@@ -11,13 +11,15 @@ picks 1-20, 0.50 over 41-60). Instead, an item heard in the window is:
 Exploration. Each exploring pick the listener hears is a try; a skipped try halves the share of exploring
 picks, a finished one doubles it back (never above the setting, never below EXPLORE_MIN_SCALE of it).
 Tries are paced, not drawn: every regular pick heard adds the share to a credit, a try is due when the
-credit reaches 1 and empties it (share 0.1: one pick in ten; after two skipped tries one in forty), and
-an exploring pick is always followed by at least EXPLORE_GAP - 1 regular picks. Random draws came three
+credit reaches 1 and empties it (share 0.1: about one pick in ten; after two skipped tries one in forty),
+and an exploring pick is followed by at least EXPLORE_GAP - 1 regular picks. Random draws came three
 in a row now and then, and a run of them reads to the listener as the recommender losing the thread.
-Regions. The items heard lately within NEAR_REGION (cosine over the content spaces) of a candidate are its region, and
-the listener's record there is evidence the scorer's global directions miss: the odds of a finish are
-multiplied by (1 + finished) / (1 + skipped) (bounded by REGION_ODDS): three skips and no finish, a
-quarter; two finishes after an exploring try, three times, so a try the listener liked is followed up.
+Regions. Of the items heard lately, the REGION_K most like a candidate (cosine over the content spaces),
+those at least NEAR_REGION alike, are its region (the nearest few, not all above a threshold: where a
+library's embeddings are all alike, a threshold alone would make one region of everything), and the
+listener's record there is evidence the scorer's global directions miss: the odds of a finish are
+multiplied by (1 + finished) / (1 + skipped): three skips and no finish, a quarter; two finishes after
+an exploring try, three times, so a try the listener liked is followed up.
 A try never goes into a region skipped more often than finished: exploring means somewhere not heard
 yet, not back where the listener left."""
 from __future__ import annotations
@@ -33,9 +35,9 @@ EXPLORE_GAP = 3  # picks from one exploring pick to the next, at least (3: two r
 EXPLORE_MEMORY = 8  # tries remembered
 EXPLORE_MIN_SCALE = 0.125  # exploration never shrinks below this share of the setting
 OFFERED_KEEP = 200  # ids offered as exploring picks, remembered until heard
-NEAR_REGION = 0.6  # fused cosine from which a heard item is in a candidate's region
+NEAR_REGION = 0.6  # cosine (how it sounds and looks) from which a heard item is in a candidate's region
 REGION_HEARD = 200  # the last items heard that make the regions
-REGION_ODDS = 8.0  # the most a region's record moves the odds of a finish, either way
+REGION_K = 5  # the heard items nearest a candidate that make its region, at most
 NOT_NOW = 0.1  # weight of a "not now" item's P(finished): offered only when little else is left
 
 
@@ -73,9 +75,12 @@ def region_odds(similarity: np.ndarray, finished: np.ndarray) -> tuple[np.ndarra
     if similarity.size == 0:
         return np.ones(len(similarity)), np.zeros(len(similarity), dtype=bool)
     near = similarity >= NEAR_REGION
+    if similarity.shape[1] > REGION_K:  # only the REGION_K nearest of each candidate
+        kth = np.partition(similarity, -REGION_K, axis=1)[:, -REGION_K][:, None]
+        near &= similarity >= kth
     done = near @ finished.astype(np.float64)
     skipped = near.sum(axis=1) - done
-    return np.clip((1.0 + done) / (1.0 + skipped), 1.0 / REGION_ODDS, REGION_ODDS), skipped > done
+    return (1.0 + done) / (1.0 + skipped), skipped > done
 
 
 def with_odds(p: np.ndarray, factor: np.ndarray) -> np.ndarray:
