@@ -36,16 +36,17 @@ EXPLORE_MEMORY = 8  # tries remembered
 EXPLORE_MIN_SCALE = 0.125  # exploration never shrinks below this share of the setting
 OFFERED_KEEP = 200  # ids offered as exploring picks, remembered until heard
 NEAR_REGION = 0.6  # cosine (how it sounds and looks) from which a heard item is in a candidate's region
-REGION_HEARD = 200  # the last items heard that make the regions
+REGION_HEARD = 100  # the last items heard that make the regions
 REGION_K = 5  # the heard items nearest a candidate that make its region, at most
 NOT_NOW = 0.1  # weight of a "not now" item's P(finished): offered only when little else is left
 
 
-def split_recent(recent: list[int], window: int, at_most: int, record, skipped_last: set[int]
+def split_recent(recent: list[int], window: int, at_most: int, finished, skipped_last: set[int]
                  ) -> tuple[set[int], dict[int, int]]:
     """(hard, soft) over the last `window` items heard, newest first, at most `at_most` of them (a library
-    too small for the window keeps the rest free: heard longest ago, they come back first). `record(mid)`
-    gives an item's taste record (or None); `soft` maps an item to its gap (1: the last one heard)."""
+    too small for the window keeps the rest free: heard longest ago, they come back first). `finished(mid)`:
+    whether the listener finished an item more often than they skipped it; `soft` maps an item to its gap
+    (1: the last one heard)."""
     hard: set[int] = set()
     soft: dict[int, int] = {}
     if window <= 0:
@@ -55,8 +56,7 @@ def split_recent(recent: list[int], window: int, at_most: int, record, skipped_l
             continue
         if len(hard) + len(soft) >= at_most:
             break
-        rec = record(mid)
-        if gap <= MIN_GAP or rec is None or rec.plays <= rec.skips or mid in skipped_last:
+        if gap <= MIN_GAP or mid in skipped_last or not finished(mid):
             hard.add(mid)
         elif gap <= window:
             soft[mid] = gap

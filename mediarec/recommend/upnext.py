@@ -338,6 +338,10 @@ class UpNext:
         for sp, w in weights.items():
             ra, ha = self.vectors.get(sp, a)
             rb, hb = self.vectors.get(sp, b)
+            if ha.all() and hb.all():  # (the usual case: songs in a sound space)
+                num += w * (ra @ rb.T)
+                den += w
+                continue
             ia, ib = np.flatnonzero(ha), np.flatnonzero(hb)
             if len(ia) and len(ib):
                 num[np.ix_(ia, ib)] += w * (ra[ia] @ rb[ib].T)
@@ -359,7 +363,12 @@ class UpNext:
         last: dict[int, int] = {e.media_id: e.sign for e in self.session.active(now)}
         skipped_last = {m for m, sign in last.items() if sign < 0}
         window = min(self.settings.no_repeat_window, RECENT_KEEP)
-        return split_recent(self.recent, window, at_most, self.taste.items.get, skipped_last)
+        row, counts = self.taste.row, self.taste.counts
+
+        def finished(mid: int) -> bool:
+            r = row.get(mid)
+            return r is not None and bool(counts[r, 0] > counts[r, 1])
+        return split_recent(self.recent, window, at_most, finished, skipped_last)
 
     def _worth(self, ids: np.ndarray, again: dict[int, int], not_now: Iterable[int]) -> np.ndarray:
         """Each candidate's weight on its P(finished) in the ranking: a finished item heard lately counts less
