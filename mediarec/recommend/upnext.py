@@ -36,7 +36,7 @@ from .cooccur import CoOccurrence
 from .explain import Explainer
 from .features import FEATURES, Context, build_context, feature_matrix
 from .neighbours import NeighbourCache
-from .pacing import NOT_NOW, REGION_HEARD, region_odds, with_odds, ExploreRecord, freshness, split_recent
+from .pacing import NOT_NOW, REGION_HEARD, ExploreRecord, freshness, region_odds, split_recent, with_odds
 from .params import Params
 from .reasons import FactsCache
 from .rerank import PEOPLE_COLUMNS, mmr, people, shortlist
