@@ -7,12 +7,17 @@ the items the user finishes next to this session's, a small exploration pool, an
   newer; the lists are kept between lists, see neighbours.py). The session's direction itself is not
   searched (it weighs in through the scorer's features): at 100k items each search costs ~5 ms, and the
   mean of a session that mixes two styles lies between them, where neither style's items are nearest.
+- `radio`: with a seed (radio from an item), its nearest items first, as the newest finished item.
+- `again`: finished items heard lately that may come back (pacing.py decides which, and how much less
+  they are worth than a fresh item).
 - `cooc`: partners of the session's finished items in the user's own sequences.
 - exploration: unplayed items drawn at random from the whole library, outside the neighbourhoods
   above (so mostly other clusters); up next gives them a small share of the slots.
 - `varied`: with no taste to go on (no history, or only skips), a spread over the library picked the
   way k-means++ seeds its centres: each next item drawn with probability growing with its squared
-  distance from those already chosen, so every region is visited and outliers do not dominate."""
+  distance from those already chosen, so every region is visited and outliers do not dominate.
+- `artist`, `folder`: when none of the above has anything for a seed (not analysed yet), the items of its
+  artist, then of its folder (`kin`), so radio never starts empty."""
 from __future__ import annotations
 
 import time
@@ -61,7 +66,8 @@ class Candidates:
 
 def gather(vectors: SpaceVectors, neighbours: NeighbourCache, ctx: Context, spaces: list[str],
            kinds: tuple[str, ...], exclude: set[int], played, catalogue: np.ndarray, k: int, n: int,
-           rng: np.random.Generator, weights: dict[str, float], events: int) -> Candidates:
+           rng: np.random.Generator, weights: dict[str, float], events: int, seed: int | None = None,
+           again: Iterable[int] = ()) -> Candidates:
     origin: dict[int, str] = {}
     allowed = _members(catalogue)
     excluded = _members(np.sort(np.fromiter(exclude, dtype=np.int64, count=len(exclude))))  # (np.isin sorts per call)
@@ -71,20 +77,24 @@ def gather(vectors: SpaceVectors, neighbours: NeighbourCache, ctx: Context, spac
         for mid in ids.tolist():
             origin.setdefault(mid, group)
 
+    take(np.fromiter(again, dtype=np.int64), "again", 10**9)  # first: the neighbours find them too
     recent = list(dict.fromkeys(reversed(ctx.finished)))[:ITEM_QUERIES]
+    if seed is not None:
+        recent = [seed, *[m for m in recent if m != seed]][:ITEM_QUERIES]
     neighbours.check()
     # Around each of the last finished items, in the content spaces; one that has neither, in the others.
     content = [s for s in spaces if s in ITEM_SPACES]
     for mid in recent:
         found = False
+        group = "radio" if mid == seed else "session"
         for s in content:
             ids = neighbours.of_item(s, mid, k)
             found = found or len(ids) > 0
-            take(ids, "session", k)
+            take(ids, group, k)
         if not found:
             for s in spaces:
                 if s not in ITEM_SPACES:
-                    take(neighbours.of_item(s, mid, k), "session", k)
+                    take(neighbours.of_item(s, mid, k), group, k)
     for s in spaces:
         direction = ctx.directions.get("profile", {}).get(s)
         if direction is not None:
@@ -97,6 +107,39 @@ def gather(vectors: SpaceVectors, neighbours: NeighbourCache, ctx: Context, spac
     explore = _explore_pool(catalogue, exclude, played, origin, rng)
     ids = np.array(sorted(origin), dtype=np.int64)
     return Candidates(ids, origin, explore)
+
+
+def kin(lib: "Library", anchor: int, kinds: tuple[str, ...], exclude: set[int], limit: int
+        ) -> list[tuple[int, str]]:
+    """Up to `limit` ok items of the wanted kinds by `anchor`'s artist, then from its folder, each with
+    "artist" or "folder", outside `exclude` and the anchor: what radio falls back to when the indexes
+    know nothing near the anchor. (Two queries, only on this path; they belong in the media store once it has them.)"""
+    row = lib.media.get(anchor)
+    if row is None:
+        return []
+    marks = ",".join("?" * len(kinds))
+    out: list[tuple[int, str]] = []
+    seen = set(exclude) | {anchor}
+    artist = (row.get("artist") or row.get("album_artist") or "").strip()
+    queries = []
+    if artist:
+        queries.append(("artist", f"SELECT id FROM media WHERE status = 'ok' AND kind IN ({marks}) AND "
+                                  "(artist = ? COLLATE NOCASE OR album_artist = ? COLLATE NOCASE) ORDER BY path",
+                        (*kinds, artist, artist)))
+    folder = str(row.get("path") or "").rsplit("/", 1)[0]
+    if folder:  # the folder's direct children: a range on the path, then no further slash
+        queries.append(("folder", f"SELECT id, path FROM media WHERE status = 'ok' AND kind IN ({marks}) AND "
+                                  "path > ? AND path < ? ORDER BY path", (*kinds, folder + "/", folder + "0")))
+    for group, sql, args in queries:
+        for r in lib.conn.execute(sql, args):
+            if len(r) > 1 and "/" in r[1][len(folder) + 1:]:
+                continue
+            if r[0] not in seen:
+                seen.add(r[0])
+                out.append((int(r[0]), group))
+                if len(out) >= limit:
+                    return out
+    return out
 
 
 def _members(sorted_ids: np.ndarray):
@@ -153,4 +196,4 @@ def spread(fused: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     return np.asarray(chosen, dtype=np.int64)
 
 
-__all__ = ["Catalogue", "Candidates", "gather", "varied", "spread", "EXPLORE_SAMPLE"]
+__all__ = ["Catalogue", "Candidates", "gather", "kin", "varied", "spread", "EXPLORE_SAMPLE"]

@@ -3,8 +3,10 @@
 The scorer says which evidence carried a pick (each feature group's share of its logit); each kind of
 evidence has its phrase, naming the item it points to: "because you finished X" (and what the two share,
 from reasons.py: "similar tempo (124 vs 121 BPM)"), "you often play it with X", "like X, one of your
-favourites", "you finished it 3 times before", "exploring: not played yet". When this session's skips
-share a trait the pick does not have, it says so: "you skip fast tracks tonight"."""
+favourites", "you finished it 3 times before", "exploring: not played yet", "again: you finished it 3 times"
+(a favourite back sooner than the no-repeat window, see pacing.py), "exploring: you skipped the last two
+tries", "radio from X", and the fallbacks' "radio from X: same artist, nothing closer is known". When
+this session's skips share a trait the pick does not have, it says so: "you skip fast tracks tonight"."""
 from __future__ import annotations
 
 import time
@@ -32,6 +34,7 @@ FITS = 0.4  # cosine to the long-term profile (in some space) from which "fits y
 LONG_SHOT = 0.15  # a pick the scorer gives less than this chance of a finish says so
 CARRIES = 0.1  # a feature group's share of the logit from which it is worth a phrase
 ALWAYS, STEERED = 99.0, 0.2  # strengths of the phrases that do not come from the scorer's contributions
+FALLBACKS = ("artist", "folder", "rest")  # origins of the items that fill a list nothing else could
 GROUP_COLUMNS = {g: [COLUMN[f"{g}_{s}"] for s in SPACES] for g in ("session", "profile", "skipped")}
 
 
@@ -44,15 +47,20 @@ class Explainer:
     """Reasons for the picks of one list (the facts of the items it mentions are read once)."""
 
     def __init__(self, lib: "Library", vectors: SpaceVectors, weights: dict[str, float], ctx: Context,
-                 taste: Taste, cooc: CoOccurrence, picks: list[int], facts: FactsCache | None = None):
+                 taste: Taste, cooc: CoOccurrence, picks: list[int], facts: FactsCache | None = None, *,
+                 seed: int | None = None, tries: str | None = None):
+        """`seed`: the item of a radio list; `tries`: how the recent exploring picks went ("you skipped the
+        last two tries"), said of an exploring pick."""
         self.lib, self.vectors, self.weights, self.ctx, self.taste, self.cooc = lib, vectors, weights, ctx, taste, cooc
         self.facts = facts or FactsCache(lib)
-        self.anchors = ctx.finished[-ANCHORS:]
+        self.seed, self.tries = seed, tries
+        self.anchors = [m for m in ctx.finished[-ANCHORS:] if m != seed]  # (the seed was not finished: see radio)
         fav_ids, fav_w = taste.strongest(ctx.now, limit=FAVOURITES)
         self.favourites = [int(i) for i in fav_ids[np.argsort(-fav_w)]] if len(fav_ids) else []
         self._skip_trait = _skip_trait(self.facts, ctx)
         # Every vector the reasons compare, read once per list: picks, anchors, favourites.
-        everyone = list(dict.fromkeys([*picks, *self.anchors, *self.favourites]))
+        seeds = [seed] if seed is not None else []
+        everyone = list(dict.fromkeys([*picks, *self.anchors, *self.favourites, *seeds]))
         self._pos = {m: i for i, m in enumerate(everyone)}
         used = {sp: w for sp, w in weights.items() if w > 0 and vectors.dim(sp) > 0}
         self._rows = {sp: vectors.get(sp, everyone) for sp in used}
@@ -84,11 +92,15 @@ class Explainer:
     def explain(self, pick: int, x: np.ndarray, contributions: np.ndarray, origin: str, explored: bool,
                 probability: float = 1.0, limit: int = 3) -> list[str]:
         """Up to `limit` phrases for `pick`, given its features `x` and their `contributions` to its logit."""
-        long_shot = probability < LONG_SHOT and not explored and origin != "varied"
+        long_shot = probability < LONG_SHOT and not explored and origin not in ("varied", "again", *FALLBACKS)
         found: list[tuple[float, list[str]]] = []
         if explored:
             away = self.ctx.has_taste and self._profile_cos(x) < 0.2
-            found.append((ALWAYS, ["exploring: " + ("unlike what you usually play" if away else "not played yet")]))
+            what = "unlike what you usually play" if away else "not played yet"
+            found.append((ALWAYS, [f"exploring: {self.tries}", what] if self.tries else [f"exploring: {what}"]))
+        said = self._origin(pick, origin)
+        if said:
+            found.append(said)
         if origin == "varied":
             found.append((ALWAYS, ["a varied start: a different corner of your library" if self._fused.shape[1]
                                    else "at random: nothing is analysed yet ('mediarec analyze')"]))
@@ -96,6 +108,8 @@ class Explainer:
             found.append((ALWAYS, ["a long shot: little that you have not heard lately is closer"]))
         else:  # no praise for a long shot
             for rule in (self._finished, self._together, self._favourite, self._record):
+                if rule == self._record and origin == "again":
+                    continue  # already said
                 said = rule(pick, x, contributions)
                 if said:
                     found.append(said)
@@ -108,6 +122,28 @@ class Explainer:
         for _, phrases in sorted(found, key=lambda f: -f[0]):
             out.extend(p for p in phrases if p not in out)
         return out[:limit]
+
+    def _origin(self, pick: int, origin: str) -> tuple[float, list[str]] | None:
+        """The phrase of a pick's source when the source itself is the reason: again, radio, a fallback."""
+        if origin == "again":
+            rec = self.taste.items.get(pick)
+            times = "once" if rec is None or rec.plays <= 1 else f"{rec.plays} times"
+            return ALWAYS, [f"again: you finished it {times}"]
+        if origin == "radio" and self.seed is not None:
+            anchor, _, per_space = self._nearest(pick, [self.seed])
+            return ALWAYS, [f"radio from {self._title(self.seed)}",
+                            *(self._shared(self.seed, pick, per_space, 1) if anchor is not None else [])]
+        if origin in FALLBACKS:
+            anchor = self.seed if self.seed is not None else (self.ctx.session[-1].media_id if self.ctx.session
+                                                              else None)
+            name = self._title(anchor) if anchor is not None else ""
+            lead = f"radio from {name}: " if self.seed is not None else ""
+            if origin == "artist":
+                return ALWAYS, [f"{lead}same artist" + ("" if lead else f" as {name}") + ", nothing closer is known"]
+            if origin == "folder":
+                return ALWAYS, [f"{lead}same folder" + ("" if lead else f" as {name}") + ", nothing closer is known"]
+            return ALWAYS, [f"{lead}nothing closer is known: from elsewhere in your library"]
+        return None
 
     def _profile_cos(self, x: np.ndarray) -> float:
         """The pick's weighted cosine to the long-term profile over the list's spaces."""

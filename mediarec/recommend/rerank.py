@@ -2,11 +2,11 @@
 
 Greedy maximal marginal relevance: each slot takes the candidate with the best
     lambda * p - (1 - lambda) * max cosine to the items already in the list - spacing
-where p is the scorer's probability of a finish, the cosine is in the fused space, and `spacing` is a
+where p is the scorer's probability of a finish (a finished item heard lately: weighed by its freshness,
+see pacing.py; a "not now" item: lowered), the cosine is in the fused space, and `spacing` is a
 penalty for the artist or album of one of the last ARTIST_GAP items before it (the list continues what
-was just played, so those count too). Each slot is an exploring slot with probability `explore_rate`
-(a seeded draw, so the same state gives the same list): it is filled from the exploration pool by the
-same rule. Repeats are already out: the candidates exclude the no-repeat window."""
+was just played, so those count too). The slots `due` to explore (pacing.ExploreRecord.due: never
+several in a row) are filled from the exploration pool by the same rule."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -44,16 +44,15 @@ def shortlist(probs: np.ndarray, explore: np.ndarray, n: int) -> np.ndarray:
 
 
 def mmr(probs: np.ndarray, fused: np.ndarray, explore: np.ndarray, who: list[tuple[str | None, str | None]],
-        before: list[tuple[str | None, str | None]], n: int, lam: float, explore_rate: float,
-        rng: np.random.Generator) -> list[Slot]:
+        before: list[tuple[str | None, str | None]], n: int, lam: float, due: list[bool] | None = None) -> list[Slot]:
     """Choose n rows (see the module docstring). `who[i]` is row i's (artist, album); `before` the people of
     the items played just before the list, oldest first."""
     chosen: list[Slot] = []
     taken = np.zeros(len(probs), dtype=bool)
     max_sim = np.zeros(len(probs), dtype=np.float32)
     sequence = list(before[-ARTIST_GAP:])
-    for _ in range(min(n, len(probs))):
-        want_explore = explore.any() and rng.random() < explore_rate
+    for slot in range(min(n, len(probs))):
+        want_explore = bool(due and slot < len(due) and due[slot])
         pool = ~taken & (explore if want_explore and (explore & ~taken).any() else ~explore)
         if not pool.any():
             pool = ~taken

@@ -7,11 +7,15 @@
                             move on (so the next list reflects it at once)
   catch_up()                apply the events recorded since the stored state; refit when any were
                             forgotten or the parameters changed (`mediarec tune`)
-  recommend(n, kind, now)   -> UpNextList: ids and scores (P(finished)) best first, with reasons
+  recommend(n, kind, now, exclude=, not_now=, seed=)
+                            -> UpNextList: ids and scores (P(finished)) best first, with reasons; `exclude`
+                            never offered (the user's blocklist), `not_now` lowered for now, `seed` radio
   save()                    the state as plain JSON in kv (STATE_KEY); __init__ loads it
 A list is: candidates (candidates.py), features (features.py), scores (scorer.py), re-ranking
-(rerank.py), reasons (explain.py). Items disliked more than liked are never offered (while the library
-has other items to offer). `upnext(lib, index_dir, ...)` does one catch-up and one list."""
+(rerank.py), reasons (explain.py); what was heard lately and how much to explore, from the listener's own
+record (pacing.py). Items disliked more than liked are never offered (while the library has other items
+to offer); a list is never empty while the library has an item it may offer.
+`upnext(lib, index_dir, ...)` does one catch-up and one list."""
 from __future__ import annotations
 
 import dataclasses
@@ -27,16 +31,17 @@ import numpy as np
 from ..errors import UserError
 from ..index.spaces import SPACES
 from ..settings import RecommendSettings
-from .candidates import Catalogue, gather
+from .candidates import Catalogue, gather, kin
 from .cooccur import CoOccurrence
 from .explain import Explainer
 from .features import FEATURES, Context, build_context, feature_matrix
 from .neighbours import NeighbourCache
+from .pacing import NOT_NOW, REGION_HEARD, ExploreRecord, freshness, region_odds, split_recent, with_odds
 from .params import Params
 from .reasons import FactsCache
 from .rerank import PEOPLE_COLUMNS, mmr, people, shortlist
 from .scorer import LABELS, Scorer
-from .session import Session
+from .session import Entry, Session
 from .similar import KINDS
 from .taste import Taste
 from .vectors import SpaceVectors
@@ -45,12 +50,14 @@ if TYPE_CHECKING:
     from ..library import Library
 
 STATE_KEY = "recommend.upnext"
-STATE_VERSION = 2
+STATE_VERSION = 3
 REUSE_CONTEXT_S = 600.0
 FACTS_KEEP_S = 60.0
 TIE_BREAK = 1e-6
 RECENT_KEEP = 500  # item ids of the last events kept for the no-repeat window (the setting is capped here)
 KIND_SEED = {"any": 0, "audio": 1, "video": 2}
+OFF_RADIO = 0.3  # weight of a radio list's candidates from outside the seed's neighbourhood and the session
+REGION_SPACES = ("audio", "visual")  # the regions of what was heard: how it sounds and looks
 
 
 @dataclass
@@ -58,7 +65,7 @@ class Pick:
     id: int
     score: float  # the scorer's probability that the user finishes it
     reasons: list[str]
-    origin: str  # session, profile, cooc, varied, explore
+    origin: str  # session, profile, cooc, again, radio, varied, explore; artist, folder, rest (fallbacks)
     explored: bool = False
 
 
@@ -102,6 +109,7 @@ class UpNext:
         self.cooc = CoOccurrence()
         self.scorer = Scorer(FEATURES, p.prior(FEATURES), p.learning_rate, p.l2)
         self.recent: list[int] = []
+        self.explore = ExploreRecord()
         self.cursor = {"id": 0, "ts": 0.0, "count": 0}
         self._spaces: list[str] | None = None
         self._ctx: Context | None = None
@@ -114,7 +122,7 @@ class UpNext:
     def to_json(self) -> dict[str, Any]:
         return {"version": STATE_VERSION, "params": self._params_digest(), "cursor": self.cursor,
                 "scorer": self.scorer.to_json(), "taste": self.taste.to_json(), "session": self.session.to_json(),
-                "cooc": self.cooc.to_json(), "recent": self.recent[-RECENT_KEEP:]}
+                "cooc": self.cooc.to_json(), "recent": self.recent[-RECENT_KEEP:], "explore": self.explore.to_json()}
 
     def save(self) -> None:
         self.lib.kv.set(STATE_KEY, self.to_json())
@@ -131,6 +139,7 @@ class UpNext:
         self.session = Session.from_json(doc.get("session"))
         self.cooc.load_json(doc.get("cooc", {}))
         self.recent = [int(i) for i in doc.get("recent", [])]
+        self.explore = ExploreRecord.from_json(doc.get("explore"))
 
     # --- learning ------------------------------------------------------------------------------------
     def fit(self, events: Iterable[dict], progress: Callable[[int], None] | None = None) -> None:
@@ -159,6 +168,7 @@ class UpNext:
             if kind in ("play", "skip"):
                 self.recent.append(mid)
                 del self.recent[:-RECENT_KEEP]
+                self.explore.hear(mid, kind == "play", self.settings.exploration)
         self.cursor = {"id": max(self.cursor["id"], int(event.get("id") or 0)), "ts": max(self.cursor["ts"], ts),
                        "count": self.cursor["count"] + 1}
 
@@ -217,7 +227,12 @@ class UpNext:
         return self.scorer.predict(feature_matrix(self.context(now), self.vectors, self.taste, ids))
 
     def recommend(self, n: int = 10, kind: str = "any", now: float | None = None, explain: bool = True,
-                  refresh: bool = True) -> UpNextList:
+                  refresh: bool = True, *, exclude: Iterable[int] = (), not_now: Iterable[int] = (),
+                  seed: int | None = None) -> UpNextList:
+        """The next `n` picks. `exclude`: ids never offered (the user's "never recommend" list, resolved to ids
+        by the caller). `not_now`: ids lowered strongly (offered only when little else is left). `seed`: radio
+        from that item: the list starts from its neighbourhood (the caller plays the seed itself), and from its
+        artist, then its folder, when the indexes know nothing near it."""
         if kind not in KINDS:
             raise UserError(f"unknown kind {kind!r} (known: {', '.join(KINDS)})")
         now = time.time() if now is None else now
@@ -226,56 +241,174 @@ class UpNext:
         kinds = KINDS[kind]
         spaces = [s for s in self._spaces or [] if SPACES[s].kinds & set(kinds)]
         weights = {s: self.params.space_weights.get(s, 0.0) for s in spaces}
-        ctx = self.context(now)
+        ctx = self.context(now) if seed is None else self._radio_context(now, int(seed))
         catalogue = self.catalogue.ids(kinds)
-        # What the user disliked stays out first (they said so), then what was heard lately (it comes back).
-        disliked = set(self.taste.disliked()[:max(0, len(catalogue) - n)].tolist())
-        exclude = disliked | self._no_repeat(max(0, len(catalogue) - len(disliked) - max(n, len(catalogue) // 3)))
         rng = np.random.default_rng([self.cursor["count"], KIND_SEED[kind]])
-        cands = gather(self.vectors, self.neighbours, ctx, spaces, kinds, exclude, self.taste.items, catalogue,
-                       self.params.neighbours, n, rng, weights, self.cursor["count"])
-        ids = np.concatenate([cands.ids, cands.explore])
-        if len(ids) == 0:
-            return UpNextList(np.zeros(0, np.int64), np.zeros(0, np.float32))
-        explore = np.zeros(len(ids), dtype=bool)
-        explore[len(cands.ids):] = True
+        ids, origin, explore, ranked, lead, again = self._candidates(ctx, spaces, kinds, weights, catalogue, n, rng,
+                                                                     exclude, seed)
         x = feature_matrix(ctx, self.vectors, self.taste, ids)
         probs = self.scorer.predict(x) + TIE_BREAK * rng.random(len(ids))  # equal scores: not by id order
-        short = shortlist(probs, explore, n)
+        chosen = self._rank(ids, origin, explore, ranked, lead, probs, self._worth(ids, again, not_now), ctx, weights,
+                            n, seed)
+        explored = [bool(explore[c]) for c in chosen]
+        if self.explore.offer([int(ids[c]) for c, e in zip(chosen, explored) if e]):
+            self._dirty = True
+        return self._picks(ids, x, probs, chosen, explored, origin, ctx, weights, explain, seed)
+
+    def _candidates(self, ctx, spaces, kinds, weights, catalogue, n, rng, exclude, seed):
+        """(ids, origin by id, exploring mask, how many rows are ranked, how many lead the list, the finished
+        items that may come again with their gaps): the gathered candidates and exploration pool (ranked),
+        the radio fallbacks that lead the list, then what fills a list the candidates cannot, in that order."""
+        blocked = {int(m) for m in exclude} | ({int(seed)} if seed is not None else set())
+        # What the user disliked stays out first (they said so), then what was heard lately (it comes back).
+        disliked = set(self.taste.disliked()[:max(0, len(catalogue) - n)].tolist())
+        hard, again = self._recent(ctx.now, max(0, len(catalogue) - len(disliked | blocked)
+                                                - max(n, len(catalogue) // 3)))
+        hard |= disliked | blocked
+        again = {m: g for m, g in again.items() if m not in hard}
+        cands = gather(self.vectors, self.neighbours, ctx, spaces, kinds, hard, self.taste.items, catalogue,
+                       self.params.neighbours, n, rng, weights, self.cursor["count"], seed=seed, again=sorted(again))
+        origin = dict(cands.origin)
+        ranked = len(cands.ids) + len(cands.explore)
+        # Radio whose seed the indexes know nothing near: its artist, then its folder, lead the list.
+        lead = [] if seed is None or "radio" in origin.values() else kin(self.lib, int(seed), kinds, hard, n)
+        # Too few candidates (everything near was heard lately): the last item's artist, folder, the rest.
+        tail = self._fill(seed, ctx, hard | set(origin) | set(cands.explore.tolist()) | {m for m, _ in lead}, kinds,
+                          catalogue, n - len(lead) - ranked, rng)
+        ids = np.concatenate([cands.ids, cands.explore, np.array([m for m, _ in [*lead, *tail]], dtype=np.int64)])
+        origin.update(lead)
+        origin.update(tail)
+        explore = np.zeros(len(ids), dtype=bool)
+        explore[len(cands.ids):ranked] = True
+        return ids, origin, explore, ranked, len(lead), again
+
+    def _rank(self, ids, origin, explore, ranked, lead, probs, worth, ctx, weights, n, seed) -> list[int]:
+        """Rows of the list in order: the `lead` rows (after the ranked ones), MMR's picks among the ranked
+        candidates by P(finished) x worth (x the region's odds), then the rows that fill what is left."""
+        if seed is not None and lead == 0:  # radio: the seed's neighbourhood (and where it led) first
+            worth = worth * np.array([1.0 if origin.get(m) in ("radio", "session") else OFF_RADIO
+                                      for m in ids.tolist()])
+        value = probs * worth
+        short = shortlist(value[:ranked], explore[:ranked], n - lead)
+        fused = self.vectors.fused(ids[short], weights)
+        if seed is None:  # (radio goes where the user asked, even a region they skipped before)
+            short, fused, value = self._regions(ids, short, fused, explore, probs, worth, weights)
+        else:
+            value = value[short]
         recent = [e.media_id for e in ctx.session[-3:]]
         rows = self.lib.media.get_many([*ids[short].tolist(), *recent], PEOPLE_COLUMNS)
-        slots = mmr(probs[short], self.vectors.fused(ids[short], weights), explore[short],
-                    [people(rows.get(int(i))) for i in ids[short]], [people(rows.get(m)) for m in recent],
-                    n, self.params.mmr_lambda, self.settings.exploration if ctx.has_taste else 0.0, rng)
-        chosen = [int(short[s.position]) for s in slots]
+        due = self.explore.due(n - lead, self.settings.exploration) if ctx.has_taste else None
+        slots = mmr(value, fused, explore[short], [people(rows.get(int(i))) for i in ids[short]],
+                    [people(rows.get(m)) for m in recent], n - lead, self.params.mmr_lambda, due)
+        return [*range(ranked, ranked + lead), *(int(short[s.position]) for s in slots),
+                *range(ranked + lead, len(ids))][:n]
+
+    def _picks(self, ids, x, probs, chosen, explored, origin, ctx, weights, explain, seed) -> UpNextList:
         out = UpNextList(ids[chosen], probs[chosen].astype(np.float32))
-        explainer = Explainer(self.lib, self.vectors, weights, ctx, self.taste, self.cooc,
-                              ids[chosen].tolist(), self._facts_cache()) if explain else None
+        explainer = Explainer(self.lib, self.vectors, weights, ctx, self.taste, self.cooc, ids[chosen].tolist(),
+                              self._facts_cache(), seed=seed, tries=self.explore.phrase()) if explain else None
         contributions = self.scorer.contributions(x[chosen])
-        for j, (pos, slot) in enumerate(zip(chosen, slots)):
+        for j, (pos, was_explored) in enumerate(zip(chosen, explored)):
             mid = int(ids[pos])
-            origin = "explore" if slot.explored else cands.origin.get(mid, "explore")
-            why = (explainer.explain(mid, x[pos], contributions[j], origin, slot.explored, float(probs[pos]))
+            where = "explore" if was_explored else origin.get(mid, "explore")
+            why = (explainer.explain(mid, x[pos], contributions[j], where, was_explored, float(probs[pos]))
                    if explainer else [])
-            out.picks.append(Pick(mid, float(probs[pos]), why, origin, slot.explored))
+            out.picks.append(Pick(mid, float(probs[pos]), why, where, was_explored))
         return out
 
-    def _no_repeat(self, at_most: int) -> set[int]:
-        """Items heard in the last `no_repeat_window` events; in a library too small for that, only the most
-        recent `at_most` of them (the caller leaves a third of the library, and at least a list, free: what
-        was heard longest ago comes back first, and the scorer still chooses among it)."""
+    def _regions(self, ids, short, fused, explore, probs, worth, weights):
+        """The shortlist's worth with the odds of each candidate's region of what was heard lately (pacing.py),
+        less the exploring candidates from regions skipped more than finished: (positions, fused, worth)."""
+        heard = np.array(list(dict.fromkeys(reversed(self.recent[-REGION_HEARD:]))), dtype=np.int64)
+        if len(heard) == 0 or len(short) == 0:
+            return short, fused, (probs * worth)[short]
+        rows = np.array([self.taste.row.get(m, -1) for m in heard.tolist()])
+        counts = self.taste.counts[np.maximum(rows, 0)]
+        finished = (rows >= 0) & (counts[:, 0] + 2 * counts[:, 2] > counts[:, 1] + 2 * counts[:, 3])
+        content = {sp: w for sp, w in weights.items() if sp in REGION_SPACES and w > 0} or weights
+        odds, skipped = region_odds(self._similarity(ids[short], heard, content), finished)
+        keep = ~(explore[short] & skipped)
+        return short[keep], fused[keep], (with_odds(probs[short], odds) * worth[short])[keep]
+
+    def _similarity(self, a: np.ndarray, b: np.ndarray, weights: dict[str, float]) -> np.ndarray:
+        """Cosines of items `a` to items `b` over the spaces both have (weighted; 0 where they share none),
+        one space at a time on the rows that have it: a song has no 1280-d look to multiply."""
+        num = np.zeros((len(a), len(b)), dtype=np.float32)
+        den = np.zeros((len(a), len(b)), dtype=np.float32)
+        for sp, w in weights.items():
+            ra, ha = self.vectors.get(sp, a)
+            rb, hb = self.vectors.get(sp, b)
+            if ha.all() and hb.all():  # (the usual case: songs in a sound space)
+                num += w * (ra @ rb.T)
+                den += w
+                continue
+            ia, ib = np.flatnonzero(ha), np.flatnonzero(hb)
+            if len(ia) and len(ib):
+                num[np.ix_(ia, ib)] += w * (ra[ia] @ rb[ib].T)
+                den[np.ix_(ia, ib)] += w
+        return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+
+    def _radio_context(self, now: float, seed: int) -> Context:
+        """The context of radio from `seed`: what this session heard since the seed (nothing before it counts:
+        radio is about the seed, not what played before it), then the seed as the item just finished."""
+        entries = self.session.active(now)
+        since = max((i for i, e in enumerate(entries) if e.media_id == seed), default=len(entries))
+        entries = [*entries[since:], Entry(seed, 1, now)]
+        radio = Session(self.session.session_id, entries, now)
+        return build_context(self.vectors, self._spaces or [], self.taste, radio, self.cooc, now,
+                             self.params.session_half_life)
+
+    def _recent(self, now: float, at_most: int) -> tuple[set[int], dict[int, int]]:
+        """(kept out, may come again with their gaps) among what was heard lately: see pacing.split_recent."""
+        last: dict[int, int] = {e.media_id: e.sign for e in self.session.active(now)}
+        skipped_last = {m for m, sign in last.items() if sign < 0}
         window = min(self.settings.no_repeat_window, RECENT_KEEP)
-        out: set[int] = set()
-        for mid in reversed(self.recent[-window:] if window > 0 else []):
-            if len(out) >= at_most:
-                break
-            out.add(mid)
+        row, counts = self.taste.row, self.taste.counts
+
+        def finished(mid: int) -> bool:
+            r = row.get(mid)
+            return r is not None and bool(counts[r, 0] > counts[r, 1])
+        return split_recent(self.recent, window, at_most, finished, skipped_last)
+
+    def _worth(self, ids: np.ndarray, again: dict[int, int], not_now: Iterable[int]) -> np.ndarray:
+        """Each candidate's weight on its P(finished) in the ranking: a finished item heard lately counts less
+        the sooner it would come back, a "not now" item much less."""
+        w = np.ones(len(ids), dtype=np.float64)
+        lowered = np.fromiter((int(m) for m in not_now), dtype=np.int64)
+        window = min(self.settings.no_repeat_window, RECENT_KEEP)
+        if again:
+            back = np.fromiter(again, dtype=np.int64, count=len(again))
+            fresh = np.array([freshness(g, window) for g in again.values()])
+            order = np.argsort(back)
+            pos = np.minimum(np.searchsorted(back[order], ids), len(back) - 1)
+            hit = back[order][pos] == ids
+            w[hit] = fresh[order][pos[hit]]
+        if len(lowered):
+            w[np.isin(ids, lowered)] *= NOT_NOW
+        return w
+
+    def _fill(self, seed: int | None, ctx: Context, taken: set[int], kinds: tuple[str, ...], catalogue: np.ndarray,
+              need: int, rng: np.random.Generator) -> list[tuple[int, str]]:
+        """`need` more items when the candidates run short: the seed's (else the last item's) artist and folder,
+        then the rest of the library at random: never an empty list while the library has an item to offer."""
+        if need <= 0:
+            return []
+        anchor = seed if seed is not None else ctx.session[-1].media_id if ctx.session else \
+            self.recent[-1] if self.recent else None
+        out = kin(self.lib, anchor, kinds, taken, need) if anchor is not None else []
+        if len(out) < need and len(catalogue):
+            seen = taken | {m for m, _ in out}
+            sample = catalogue if len(catalogue) <= 4 * need + len(seen) else \
+                rng.choice(catalogue, size=4 * need + len(seen), replace=False)
+            out += [(int(m), "rest") for m in rng.permutation(sample) if int(m) not in seen][:need - len(out)]
         return out
 
-    def refill(self, n: int = 10, kind: str = "any", now: float | None = None, explain: bool = True) -> UpNextList:
+    def refill(self, n: int = 10, kind: str = "any", now: float | None = None, explain: bool = True, *,
+               exclude: Iterable[int] = (), not_now: Iterable[int] = (), seed: int | None = None) -> UpNextList:
         """What a player does after each event: catch up with the history, then make the list."""
         self.catch_up()
-        return self.recommend(n, kind, now=now, explain=explain, refresh=False)
+        return self.recommend(n, kind, now=now, explain=explain, refresh=False, exclude=exclude, not_now=not_now,
+                              seed=seed)
 
     def close(self) -> None:
         if self.persist and self._dirty:
@@ -285,11 +418,12 @@ class UpNext:
 
 
 def upnext(lib: "Library", index_dir: Path, n: int = 10, kind: str = "any",
-           settings: RecommendSettings | None = None, explain: bool = True, now: float | None = None) -> UpNextList:
+           settings: RecommendSettings | None = None, explain: bool = True, now: float | None = None, *,
+           exclude: Iterable[int] = (), not_now: Iterable[int] = (), seed: int | None = None) -> UpNextList:
     """Catch up with the history and make one list (what `mediarec upnext` and `export --upnext` do)."""
     rec = UpNext(lib, index_dir, settings=settings)
     try:
-        return rec.refill(n, kind, now=now, explain=explain)
+        return rec.refill(n, kind, now=now, explain=explain, exclude=exclude, not_now=not_now, seed=seed)
     finally:
         rec.close()
 

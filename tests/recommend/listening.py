@@ -118,3 +118,35 @@ def scripted_history(lib, library: Clustered, liked: list[int], sessions: int = 
             played += 1
             n += 1
     return n
+
+
+DRIFT_CLUSTERS, DRIFT_PER_CLUSTER = 12, 16
+"""The long-session library: 192 songs (about the size of the real collection issue 11 was found on)."""
+DRIFT_LIKED = {6: {0, 7}, 3: {0, 3, 7, 10}}
+"""Liked clusters by the denominator of the liked share: two of twelve (a sixth), four (a third)."""
+
+
+def long_session(lib, index_dir, share: int, seed: int = 0, picks: int = 100, explain: bool = False
+                 ) -> tuple[Listener, list]:
+    """From a cold start, `picks` top picks of the list refilled after each event (as the player does), heard
+    by a listener who likes a 1/`share` of the drift library. Returns the listener and each top Pick."""
+    from mediarec.recommend.upnext import UpNext
+
+    library = clustered_library(lib, clusters=DRIFT_CLUSTERS, per_cluster=DRIFT_PER_CLUSTER, seed=seed)
+    listener = Listener(lib, library, set(DRIFT_LIKED[share]))
+    rec = UpNext(lib, index_dir)
+    tops = []
+    try:
+        for _ in range(picks):
+            top = rec.refill(10, now=listener.ts, explain=explain).picks[0]
+            tops.append(top)
+            listener.hear(top.id)
+    finally:
+        rec.close()
+    return listener, tops
+
+
+def window_rates(listener: Listener, size: int = 20) -> list[float]:
+    """The skip rate of each `size`-pick window."""
+    return [listener.skip_rate(i + 1, min(i + size, len(listener.finished)))
+            for i in range(0, len(listener.finished), size)]
