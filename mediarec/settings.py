@@ -94,7 +94,8 @@ class RecommendSettings:
     exploration: float = 0.1
     """Share of up-next picks that explore unplayed items and other clusters (0 to 1)."""
     no_repeat_window: int = 50
-    """An item is not offered again within this many picks or plays."""
+    """A skipped item is not offered again within this many picks; a finished one may come back sooner when the
+    alternatives are likely skips, but never within 5 picks."""
     artist_spacing: int = 3
     """Picks between two items by the same artist in Up Next."""
     weights: SpaceWeights = field(default_factory=SpaceWeights)

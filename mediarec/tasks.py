@@ -13,7 +13,6 @@ is kept, and a cancelled rebuild leaves the previous indexes in use.
 """
 from __future__ import annotations
 
-import inspect
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
@@ -84,15 +83,14 @@ def upnext_unblocked(lib: Library, index_dir: Path, n: int = 10, kind: str = "an
                      settings: RecommendSettings | None = None, explain: bool = True) -> "UpNextList":
     """`recommend.upnext.upnext` with the blocklist applied: never an item, artist or folder the user
     blocked (what `mediarec upnext` and `export --upnext` show). The blocked ids go to the recommender
-    as `exclude` where it takes them; the result is filtered as well, asking for more while blocked
+    as `exclude`; the result is filtered as well, asking for more while blocked
     picks left it short of `n`, so the rule holds whatever the recommender does."""
     from .recommend.upnext import UpNextList, upnext
 
     blocked = blocked_ids(lib)
-    extra = {"exclude": blocked.tolist()} if "exclude" in inspect.signature(upnext).parameters else {}
     want = n
     while True:
-        found = upnext(lib, index_dir, want, kind, settings=settings, explain=explain, **extra)
+        found = upnext(lib, index_dir, want, kind, settings=settings, explain=explain, exclude=blocked.tolist())
         ids, scores = without_blocked(found.ids, found.scores, blocked)
         if len(ids) >= n or len(found.ids) < want or want >= n + len(blocked):
             break
