@@ -7,7 +7,7 @@ import time
 from ..errors import UserError
 from ..index import SPACES
 from ..recommend import events
-from ..recommend.similar import KINDS, MoreLikeThis
+from ..recommend.similar import KINDS, METADATA, MoreLikeThis
 from . import command
 from .context import open_context
 from .output import fmt_duration, print_json, print_table
@@ -116,6 +116,9 @@ def _configure_similar(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kind", default="any", choices=tuple(KINDS), help="only this kind of result (default any)")
     p.add_argument("--beyond", action="store_true",
                    help="beyond this album and artist: leave out ITEM's album and artist (untagged: its folder)")
+    p.add_argument("--metadata-weight", type=float, metavar="W",
+                   help="how much a shared album, artist or folder counts beside sound and feel (default 0; "
+                        "audio counts 1)")
     _json_flag(p)
 
 
@@ -126,7 +129,10 @@ def cmd_similar(args: argparse.Namespace) -> int:
     with open_context(args) as ctx:
         lib = ctx.lib
         item = lib.media.resolve(args.item)
-        mlt = MoreLikeThis(lib, ctx.paths.index_dir)
+        if args.metadata_weight is not None and args.metadata_weight < 0:
+            raise UserError("--metadata-weight must be at least 0")
+        given = {} if args.metadata_weight is None else {METADATA: args.metadata_weight}
+        mlt = MoreLikeThis(lib, ctx.paths.index_dir, weights=given)
         try:
             found = mlt.similar(item["id"], args.n, args.space, args.kind, beyond=args.beyond)
             if not found.spaces:

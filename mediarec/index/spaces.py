@@ -95,11 +95,12 @@ def separation_stats(rows: np.ndarray, groups: Sequence[str] | None, min_items: 
         names, inverse, counts = np.unique(labels.astype(str), return_inverse=True, return_counts=True)
         shared = counts[inverse] >= 2
         if (counts >= 2).sum() >= MIN_GROUPS:
-            xs, inv = x[shared], inverse[shared]
-            sums = np.zeros((len(names), dim))
-            np.add.at(sums, inv, xs)
-            centred = xs - (sums / np.maximum(counts, 1)[:, None])[inv]
-            within = (centred ** 2).mean(axis=0)
+            order = np.argsort(inverse[shared], kind="stable")  # each group's rows together
+            xs, inv = x[shared][order], inverse[shared][order]
+            starts = np.flatnonzero(np.r_[True, inv[1:] != inv[:-1]])
+            sizes = np.diff(np.r_[starts, len(xs)])
+            means = np.add.reduceat(xs, starts, axis=0) / sizes[:, None]
+            within = ((xs - np.repeat(means, sizes, axis=0)) ** 2).mean(axis=0)
             ratio = np.where(live, xs.var(axis=0) / np.maximum(within, 1e-12), 1.0)
             score = np.maximum(ratio - 1.0, 0.0)
             if score.mean() > 0:

@@ -147,6 +147,10 @@ def test_similar_cli_beyond(capsys, lib, synthetic, index_dir):
     doc = json.loads(capsys.readouterr().out)
     assert doc["beyond"] is True and len(doc["items"]) == 6
     assert all(item["artist"] != artist for item in doc["items"])
+    assert main(["similar", str(song), "-n", "6", "--metadata-weight", "3", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["weights"]["metadata"] == 3.0 and doc["items"][0]["artist"] == artist
+    assert doc["items"][0]["reasons"][0] == f"same artist ({artist})"
 
 
 def test_an_index_composed_differently_is_stale(lib, synthetic, index_dir):
