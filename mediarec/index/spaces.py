@@ -167,8 +167,8 @@ class TagProbabilities:
     def apply(self, rows, attrs, stats) -> np.ndarray:
         vocab = {str(t): i for i, t in enumerate(stats["vocabulary"].tolist())}
         matrix = self._matrix(attrs, vocab)
-        if not vocab:
-            return np.zeros((len(matrix), 1), dtype=np.float32)
+        if not vocab:  # no item had tags at the build: no block (width 0), as if the extractor were missing
+            return matrix
         out = (matrix - stats["mean"]) * stats["scale"]
         out[~matrix.any(axis=1)] = 0.0  # no tags: no row (a zero row drops out of the block)
         return out
