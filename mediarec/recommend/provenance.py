@@ -17,8 +17,8 @@ METADATA = "metadata"
 METADATA_WEIGHT = 0.0
 """Default weight of the signal in "all" (the spaces' weights are in index/fused.py: audio 1.0, ...). Zero:
 more like this is ranked by sound and feel, so a library with names and one without give the same
-lists (album corpus: same-album precision@5 equal for named and anonymised copies at 0, 0.05 apart
-at 0.1). A user who wants the album first can raise it."""
+lists (album corpus, bench/album_similarity.py: same-album precision@5 0.605 named, 0.602 anonymised).
+A user who wants the album first raises it (`similar --metadata-weight`): at 0.3, 0.776."""
 SAME_ALBUM, SAME_ARTIST, SAME_FOLDER = 1.0, 0.7, 0.5
 """The signal's value: the closest tie the two items have."""
 
