@@ -79,34 +79,34 @@ learns is which components tell this library's albums apart: it hears the user's
 music in general."""
 
 
-def separation_stats(rows: np.ndarray, groups: Sequence[str] | None, min_items: int) -> Stats:
+def separation_stats(rows: np.ndarray, groups: Sequence[str] | None, min_items: int, centre: bool = True) -> Stats:
     """Per component: the library mean, and a scale of sqrt(weight) / std, where the weight says how well the
     component separates the library's groups (albums, else folders): the Fisher ratio of its total to its
     within-group variance, less one, normalised to mean 1 and shrunk toward 1. Below `min_items` rows the
     mean is mostly the items themselves: nothing is subtracted or scaled. With fewer than MIN_GROUPS groups
-    of two or more items, components are standardised with equal weight."""
+    of two or more items there is nothing to learn from: the mean is subtracted (`centre`) and nothing
+    scaled, as before there was any weighting (standardising would blow a component's noise up to the
+    size of its signal, with nothing to say which is which)."""
     dim = rows.shape[1]
+    identity = {"mean": np.zeros(dim, np.float32), "scale": np.ones(dim, np.float32)}
     if len(rows) < min_items:
-        return {"mean": np.zeros(dim, np.float32), "scale": np.ones(dim, np.float32)}
+        return identity
     x = rows.astype(np.float64)
     mean, std = x.mean(axis=0), x.std(axis=0)
     live = std > 1e-6 * max(float(std.max()), 1e-12)  # a constant component says nothing
-    weight = np.ones(dim)
     labels = np.asarray(groups if groups is not None else [], dtype=object)
-    if len(labels) == len(x):
-        names, inverse, counts = np.unique(labels.astype(str), return_inverse=True, return_counts=True)
-        shared = counts[inverse] >= 2
-        if (counts >= 2).sum() >= MIN_GROUPS:
-            order = np.argsort(inverse[shared], kind="stable")  # each group's rows together
-            xs, inv = x[shared][order], inverse[shared][order]
-            starts = np.flatnonzero(np.r_[True, inv[1:] != inv[:-1]])
-            sizes = np.diff(np.r_[starts, len(xs)])
-            means = np.add.reduceat(xs, starts, axis=0) / sizes[:, None]
-            within = ((xs - np.repeat(means, sizes, axis=0)) ** 2).mean(axis=0)
-            ratio = np.where(live, xs.var(axis=0) / np.maximum(within, 1e-12), 1.0)
-            score = np.maximum(ratio - 1.0, 0.0)
-            if score.mean() > 0:
-                weight = SEPARATION_SHRINK * score / score.mean() + (1 - SEPARATION_SHRINK)
+    _, inverse, counts = np.unique(labels.astype(str), return_inverse=True, return_counts=True)
+    if len(labels) != len(x) or (counts >= 2).sum() < MIN_GROUPS:
+        return {**identity, "mean": mean.astype(np.float32)} if centre else identity
+    shared = counts[inverse] >= 2
+    order = np.argsort(inverse[shared], kind="stable")  # each group's rows together
+    xs, inv = x[shared][order], inverse[shared][order]
+    starts = np.flatnonzero(np.r_[True, inv[1:] != inv[:-1]])
+    sizes = np.diff(np.r_[starts, len(xs)])
+    means = np.add.reduceat(xs, starts, axis=0) / sizes[:, None]
+    within = ((xs - np.repeat(means, sizes, axis=0)) ** 2).mean(axis=0)
+    score = np.maximum(np.where(live, xs.var(axis=0) / np.maximum(within, 1e-12), 1.0) - 1.0, 0.0)
+    weight = SEPARATION_SHRINK * score / score.mean() + (1 - SEPARATION_SHRINK) if score.mean() > 0 else np.ones(dim)
     scale = np.where(live, np.sqrt(weight) / np.maximum(std, 1e-12), 0.0)
     return {"mean": mean.astype(np.float32), "scale": scale.astype(np.float32)}
 
@@ -118,13 +118,14 @@ class Separated:
     property of the library, learned at each build from the structure the user gave it."""
 
     min_items: int = 50
+    centre: bool = True  # without groups to learn from: subtract the mean (as Center) or not (as Unit)
     name: str = "separated"
     needs_vector: bool = True
     needs_attrs: bool = False
     needs_groups: bool = True
 
     def fit(self, rows, attrs, groups=None) -> Stats:
-        return separation_stats(rows, groups, self.min_items)
+        return separation_stats(rows, groups, self.min_items, self.centre)
 
     def apply(self, rows, attrs, stats) -> np.ndarray:
         return (rows - stats["mean"]) * stats["scale"]
@@ -260,7 +261,7 @@ EMOTION = ("emotion.music", "emotion.speech")
 SPACES: dict[str, Space] = {s.name: s for s in (
     # Each part weighed per library by how well it tells albums apart (Separated); on the album corpus
     # this raised same-album precision@5 from 0.59 (embedding 0.7, DSP 0.3, centred only) to 0.63.
-    Space("audio", (Block(("audio.musicnn",), 0.5, Separated()), Block(("audio.dsp",), 0.25, Separated()),
+    Space("audio", (Block(("audio.musicnn",), 0.5, Separated()), Block(("audio.dsp",), 0.25, Separated(centre=False)),
                     Block(("audio.musicnn",), 0.25, TagProbabilities())),
           frozenset({"audio", "video"}), "how it sounds: the musicnn embedding and tags, and the DSP description"),
     Space("visual", (Block(("video.frames",), 1.0, Center()),), frozenset({"video"}),

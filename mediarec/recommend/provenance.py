@@ -11,6 +11,8 @@ The signal re-ranks what the spaces found; it adds no candidates, so a high weig
 that sound alike to the top and never brings in ones that sound nothing alike."""
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from ..index.origin import Origin
 
 METADATA = "metadata"
@@ -38,7 +40,7 @@ def phrase(q: Origin, c: Origin) -> str | None:
     if q.artist and q.artist == c.artist:
         return f"same artist ({c.artist_name})"
     if q.folder == c.folder and q.folder not in ("", "."):
-        return f"same folder ({c.folder.rstrip('/').rsplit('/', 1)[-1] or c.folder})"
+        return f"same folder ({PurePath(c.folder).name or c.folder})"
     return None
 
 

@@ -68,10 +68,11 @@ def test_separation_weighs_the_components_that_tell_groups_apart():
     weight = (stats["scale"] * x.std(axis=0)) ** 2
     assert weight[0] > 3 * weight[1] and weight[0] > 3 * weight[2]
     np.testing.assert_allclose(stats["mean"], x.mean(axis=0), atol=1e-5)
-    # Too few groups: standardised, equal weights. Too few items: untouched.
-    few = separation_stats(x, ["a"] * 60 + ["b"] * 60, min_items=50)
-    np.testing.assert_allclose(few["scale"] * x.std(axis=0), 1.0, rtol=1e-4)
+    # Too few groups to learn from: centred (or not), never scaled. Too few items: untouched.
     assert MIN_GROUPS > 2
+    few = separation_stats(x, ["a"] * 60 + ["b"] * 60, min_items=50)
+    assert (few["scale"] == 1).all() and np.allclose(few["mean"], x.mean(axis=0), atol=1e-5)
+    assert (separation_stats(x, None, min_items=50, centre=False)["mean"] == 0).all()
     tiny = separation_stats(x[:10], [str(g) for g in groups[:10]], min_items=50)
     assert (tiny["scale"] == 1).all() and (tiny["mean"] == 0).all()
 
