@@ -8,8 +8,8 @@ part of its blocks is found, just ranked lower. Unit vectors also make spaces fu
 similarity is a cosine in [-1, 1].
 
 Transforms that need library statistics (a mean to subtract, a label vocabulary, how well each
-component separates the library's albums or folders) fit them when the index is built; the statistics are saved with the build, so items analysed later are placed with the
-same ones.
+component separates the library's albums or folders) fit them when the index is built; the statistics
+are saved with the build, so items analysed later are placed with the same ones.
 """
 from __future__ import annotations
 
