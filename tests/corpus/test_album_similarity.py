@@ -36,7 +36,9 @@ def copies(album_corpus, corpus, tmp_path_factory):
     for name, roots, truth_of in (("named", named_roots, albums.album_of),
                                   ("anonymised", [root / "files"], lambda p: anonymous[p])):
         lib, index_dir, report = albums.analyse(roots, root / name, workers=os.cpu_count())
-        assert report.failed == 0, report
+        assert not report.failed, report
+        assert all(report.results.get(e) == albums.TRACKS for e in
+                   ("audio.dsp", "audio.musicnn", "emotion.music", "text.embedding")), report
         out[name] = (lib, index_dir, albums.truth_by_id(lib, truth_of))
     yield out
     for lib, _, _ in out.values():
