@@ -175,7 +175,7 @@ class MoreLikeThis:
     def explain(self, found: Similar, limit: int = 3) -> list[list[str]]:
         """Reasons for each result of a list, from the attributes of the query item and the result. Where
         they come from is said once: a shared album or artist first, a shared folder (weaker: a flat
-        library shares one) only where there is room."""
+        library shares one) first where it counted in the score, else only where there is room."""
         facts = FactsCache(self.lib)
         a = facts.get(found.query)
         where = origins(self.lib, [found.query, *found.ids.tolist()])
@@ -186,8 +186,8 @@ class MoreLikeThis:
             tie = provenance.phrase(where[found.query], where[mid]) if found.query in where and mid in where else None
             if tie:  # the one tie, in our words (reasons() may name the album and the artist both)
                 said = [p for p in said if not p.startswith(("same album (", "same artist ("))]
-                folder = tie.startswith("same folder")
-                said = (said + [tie] if len(said) < limit else said) if folder else [tie] + said
+                weak = tie.startswith("same folder") and METADATA not in found.spaces  # it did not rank it
+                said = (said + [tie] if len(said) < limit else said) if weak else [tie] + said
             out.append(said[:limit])
         return out
 
