@@ -149,6 +149,9 @@ def main() -> int:
     print(f"\n{'same-album precision@5':48s} {'named':>7s} {'anonymised':>11s} {'gap':>6s}")
     for key in results["named"]:
         a, b = results["named"][key], results["anonymised"][key]
+        if a != a and b != b:  # nan: the space holds none of these items
+            print(f"{key:48s} {'empty':>7s} {'empty':>11s}")
+            continue
         print(f"{key:48s} {a:7.3f} {b:11.3f} {a - b:+6.3f}")
     n, a = results["named"], results["anonymised"]
     gap = abs(n["after blend (default)"] - a["after blend (default)"])
