@@ -7,7 +7,7 @@ import time
 from ..errors import UserError
 from ..index import SPACES
 from ..recommend import events
-from ..recommend.similar import KINDS, MoreLikeThis
+from ..recommend.similar import KINDS, METADATA, MoreLikeThis
 from . import command
 from .context import open_context
 from .output import fmt_duration, print_json, print_table
@@ -119,6 +119,11 @@ def _configure_similar(p: argparse.ArgumentParser) -> None:
     p.add_argument("-n", type=int, default=10, metavar="N", help="how many (default 10)")
     p.add_argument("--space", default="all", choices=("all", *SPACES), help="compare by one aspect (default all)")
     p.add_argument("--kind", default="any", choices=tuple(KINDS), help="only this kind of result (default any)")
+    p.add_argument("--beyond", action="store_true",
+                   help="beyond this album and artist: leave out ITEM's album and artist (untagged: its folder)")
+    p.add_argument("--metadata-weight", type=float, metavar="W",
+                   help="how much a shared album, artist or folder counts beside sound and feel (default 0; "
+                        "audio counts 1)")
     _json_flag(p)
 
 
@@ -129,9 +134,12 @@ def cmd_similar(args: argparse.Namespace) -> int:
     with open_context(args) as ctx:
         lib = ctx.lib
         item = lib.media.resolve(args.item)
-        mlt = MoreLikeThis(lib, ctx.paths.index_dir)
+        if args.metadata_weight is not None and args.metadata_weight < 0:
+            raise UserError("--metadata-weight must be at least 0")
+        given = {} if args.metadata_weight is None else {METADATA: args.metadata_weight}
+        mlt = MoreLikeThis(lib, ctx.paths.index_dir, weights=given)
         try:
-            found = mlt.similar(item["id"], args.n, args.space, args.kind)
+            found = mlt.similar(item["id"], args.n, args.space, args.kind, beyond=args.beyond)
             if not found.spaces:
                 raise UserError(f"{item['path']}: no features in the {args.space} space yet "
                                 "(run 'mediarec analyze')")
@@ -144,10 +152,11 @@ def cmd_similar(args: argparse.Namespace) -> int:
         finally:
             mlt.close()
     if args.json:
-        print_json({"query": _item_doc(item), "space": args.space, "kind": args.kind, "weights": found.spaces,
-                    "items": results, "duplicates": dups})
+        print_json({"query": _item_doc(item), "space": args.space, "kind": args.kind, "beyond": args.beyond,
+                    "weights": found.spaces, "items": results, "duplicates": dups})
         return 0
-    print(f"More like {item['title'] or item['path']} ({', '.join(found.spaces)}):")
+    beyond = ", beyond its album and artist" if args.beyond else ""
+    print(f"More like {item['title'] or item['path']} ({', '.join(found.spaces)}{beyond}):")
     print_table([(f"{r['score']:.3f}", r["kind"], r["title"] or r["path"], "; ".join(r["reasons"]))
                  for r in results], ("score", "kind", "item", "why"))
     if dups:

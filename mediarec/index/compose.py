@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 
+from .origin import group_labels
 from .spaces import Space, Stats, block_unit
 
 if TYPE_CHECKING:
@@ -68,11 +69,18 @@ def resolve_versions(lib: "Library", extractors: Iterable[str], registered: dict
     return out
 
 
-def _rows(lib: "Library", name: str, version: int, dim: int | None, media_ids, transform):
+def _rows(lib: "Library", name: str, version: int, dim: int | None, media_ids, block):
     """(ids, matrix, attrs, dim) of one extractor's current rows. Vectors must have the build's length (or,
     when building, the most common one: a stray row of another length is a bug elsewhere and is left out,
-    with a log line). A transform that reads only attributes gets every row and an empty matrix."""
-    ids, vectors, attr_list = lib.index.feature_rows(name, version, media_ids, attrs=transform.needs_attrs)
+    with a log line). A transform that reads only attributes gets every row and an empty matrix. Rows
+    whose attribute `block.leave_out` is true are not read."""
+    transform = block.transform
+    ids, vectors, attr_list = lib.index.feature_rows(name, version, media_ids,
+                                                     attrs=transform.needs_attrs or bool(block.leave_out))
+    if block.leave_out:
+        kept = [i for i, a in enumerate(attr_list or ()) if not (a or {}).get(block.leave_out)]
+        ids, vectors = ids[kept], [vectors[i] for i in kept]
+        attr_list = [attr_list[i] for i in kept] if transform.needs_attrs else None
     if not transform.needs_vector:
         return ids, np.zeros((len(ids), 0), dtype=np.float32), attr_list, dim
     lengths = [0 if v is None else v.size for v in vectors]
@@ -113,7 +121,7 @@ def compose(lib: "Library", space: Space, layout: Layout | None = None, media_id
 
 def _block(lib: "Library", block, b: int, layout: Layout, wanted, fitting: bool):
     sources = [s for s in block.sources if s in layout.versions]
-    got = [_rows(lib, s, layout.versions[s], layout.dims.get(s), wanted, block.transform) for s in sources]
+    got = [_rows(lib, s, layout.versions[s], layout.dims.get(s), wanted, block) for s in sources]
     if block.transform.needs_vector:
         for s, (_, _, _, dim) in zip(sources, got):
             layout.dims.setdefault(s, dim)
@@ -124,7 +132,11 @@ def _block(lib: "Library", block, b: int, layout: Layout, wanted, fitting: bool)
     if fitting:
         rows = np.vstack([g[1][:, :width] for g in got])
         attrs = [a for g in got for a in (g[2] or [])] if block.transform.needs_attrs else None
-        layout.stats[b] = block.transform.fit(rows, attrs)
+        if getattr(block.transform, "needs_groups", False):
+            groups = group_labels(lib, np.concatenate([g[0] for g in got]))
+            layout.stats[b] = block.transform.fit(rows, attrs, groups)
+        else:
+            layout.stats[b] = block.transform.fit(rows, attrs)
     transformed = [(g[0], block.transform.apply(g[1][:, :width], g[2], layout.stats.get(b, {}))) for g in got]
     if not fitting and transformed[0][1].shape[1] != layout.widths[b]:
         return None

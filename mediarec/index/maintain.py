@@ -43,6 +43,9 @@ def space_status(lib: "Library", index_dir: Path, space_name: str, registered: d
             reasons.append("built in another format: rebuild" if manifest_path(index_dir, space_name).exists()
                            else "not built yet")
     else:
+        if [(b.get("sources"), b.get("transform"), b.get("weight")) for b in m.blocks] != [
+                (list(b.sources), b.transform.name, b.weight) for b in space.blocks]:
+            reasons.append("the space is composed differently now: rebuild")
         for name, cur in now.items():
             built = m.extractors.get(name)
             if built is None or (built["count"] == 0 and cur["count"]):

@@ -98,9 +98,11 @@ def test_cross_kind_a_music_video_for_a_song_and_a_calm_video_for_a_calm_track(b
 def test_an_item_analysed_after_the_build_is_found_at_once(lib, built, synthetic):
     new = add_media(lib, 1, prefix="/new", fields=[{"title": "brand new"}])[0]
     rng = np.random.default_rng(5)
-    for name, centre in (("audio.musicnn", synthetic.sound_centres[1]), ("audio.dsp", synthetic.dsp_centres[1])):
+    tags = {"msd": {"electronic": 0.7, "pop": 0.1}, "mtt": {"beat": 0.2}}  # a real musicnn row has its tags
+    for name, centre, attrs in (("audio.musicnn", synthetic.sound_centres[1], [tags]),
+                                ("audio.dsp", synthetic.dsp_centres[1], None)):
         vec = centre + 0.3 * rng.standard_normal(centre.size).astype(np.float32)
-        put_features(lib, [new], name, (vec / np.linalg.norm(vec))[None, :])  # like its cluster's vectors
+        put_features(lib, [new], name, (vec / np.linalg.norm(vec))[None, :], attrs)  # like its cluster's vectors
     neighbours = built.similar(new, n=10, space="audio")
     assert {synthetic.sound_cluster_of(i) for i in neighbours.ids.tolist()} == {1}
     # ... and the new item is among the neighbours of its cluster, though no index holds it yet.
