@@ -75,6 +75,7 @@ class PlaybackController(QObject):
         self._errors_in_a_row = 0
         self._stall = (0.0, 0)    # (position, ticks without movement)
         self._closing = False
+        self._loading = False
         self._stopped_id: int | None = None  # what Play restarts after Stop
         self.player.playbackStateChanged.connect(self._on_state)
         self.player.mediaStatusChanged.connect(self._on_status)
@@ -221,7 +222,9 @@ class PlaybackController(QObject):
         self._position = 0.0
         self._stall = (0.0, 0)
         self._pending_seek = info["resume"] if start_at is None else start_at
+        self._loading = True  # the backend may still report the previous source's position until loaded
         self.current_changed.emit(info)
+        self.position_changed.emit(0.0)
         self.player.setSource(QUrl.fromLocalFile(info["path"]))
         self.player.play()
 
@@ -283,6 +286,8 @@ class PlaybackController(QObject):
     @Slot(QMediaPlayer.MediaStatus)
     def _on_status(self, status) -> None:
         S = QMediaPlayer.MediaStatus
+        if status in (S.LoadedMedia, S.BufferedMedia):
+            self._loading = False
         if status in (S.LoadedMedia, S.BufferedMedia) and self._pending_seek > 0:
             self.player.setPosition(int(self._pending_seek * 1000))
             self._pending_seek = 0.0
@@ -304,7 +309,10 @@ class PlaybackController(QObject):
 
     @Slot("qint64")
     def _on_position(self, ms: int) -> None:
-        self._position = ms / 1000.0
+        if self._loading:
+            return
+        # The signal can arrive queued from the previous source after a switch; the player's own value is current.
+        self._position = self.player.position() / 1000.0
         self.position_changed.emit(self._position)
 
     def _check_stall(self) -> None:
