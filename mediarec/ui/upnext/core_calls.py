@@ -20,7 +20,7 @@ QUEUE_KEY = "ui.upnext.queue"
 MODE_KEY = "ui.upnext.mode"
 BLOCK_KEY = "ui.blocklist"  # [{"scope": "item"|"artist"|"folder", "value": id|artist|folder}]
 DEFAULT_MODE = {"mode": "taste", "seed": None, "ids": [], "title": "", "autoplay": True, "kind": "any",
-                "exploration": None}
+                "exploration": None, "total": 0}
 DEPTH = 2  # ask the recommender for this many times the list, so exclusions still leave a full list
 ITEM_COLUMNS = ["path", "title", "artist", "kind", "duration"]
 
@@ -141,8 +141,9 @@ def _radio(cache, lib, index_dir, seed: int, n: int, kind: str, skip: set[int]) 
 def _journey(lib, mode, skip) -> list[tuple[int, list[str]]]:
     """What is left of the journey, in its order (a journey plays as planned; nothing else is mixed in)."""
     ids = [int(i) for i in mode.get("ids") or []]
-    total = len(ids)
-    return [(i, [f"step {k + 1} of {total} · {mode.get('title') or 'journey'}"])
+    total = max(int(mode.get("total") or 0), len(ids))
+    done = total - len(ids)
+    return [(i, [f"step {done + k + 1} of {total} · {mode.get('title') or 'journey'}"])
             for k, i in enumerate(ids) if i not in skip]
 
 

@@ -51,10 +51,13 @@ class UpNextService(QObject):
     def take_next(self) -> int | None:
         """What plays next: the user's first item, else (with autoplay) the first suggestion."""
         if self.model.user:
-            return self.model.take(0)["id"]
+            entry = self.model.take(0)
+            self.current = entry["id"]
+            return entry["id"]
         if not self.mode["autoplay"] or not self.model.generated:
             return None
         entry = self.model.take(0)
+        self.current = entry["id"]  # kept out of a refill that lands before the player reports it
         if self.mode["mode"] == "journey":
             self._set_mode(ids=[i for i in self.mode["ids"] if i != entry["id"]], refill=False)
         self._top_up()
@@ -96,7 +99,7 @@ class UpNextService(QObject):
         ids = [int(i) for i in ids]
         if not ids:
             return
-        self._set_mode(mode="journey", seed=ids[-1], ids=ids[1:], title=title)
+        self._set_mode(mode="journey", seed=ids[-1], ids=ids[1:], title=title, total=len(ids))
         if self.player is not None:
             self.player.play(ids[0])
 

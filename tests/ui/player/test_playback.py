@@ -94,6 +94,12 @@ def test_space_pauses_and_alt_right_seeks_ten_seconds(app, qtbot):
     assert abs(player.position - paused_at) < 0.05
     qtbot.keyClick(ctx.window, Qt.Key.Key_MediaPlay)
     qtbot.waitUntil(lambda: player.playing, timeout=3000)
+    ctx.window.table.setFocus()  # Space in the library table is play/pause too...
+    qtbot.keyClick(ctx.window.table, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: not player.playing, timeout=3000)
+    ctx.window.filter.setFocus()  # ...but in the filter box it is a space
+    qtbot.keyClicks(ctx.window.filter, "a b")
+    assert ctx.window.filter.text() == "a b" and not player.playing
 
 
 def test_a_video_shows_its_page_and_resumes_where_it_was_left(app, qtbot):

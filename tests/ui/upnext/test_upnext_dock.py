@@ -151,3 +151,28 @@ def test_an_empty_library_says_why_instead_of_a_blank_list(qtbot, app_dirs):
     finally:
         service.close()
         lib.close()
+
+
+def test_a_journey_plays_in_order_then_says_it_is_over(app, qtbot, library):
+    ctx, lib, player, service = app
+    steps = [library[f"song_{i:02d}"] for i in (1, 4, 7, 10)]
+    service.set_journey(steps, "Song 01 → Song 10")
+    qtbot.waitUntil(lambda: service.dock.mode_label.text() == "Journey Song 01 → Song 10", timeout=5000)
+    qtbot.waitUntil(lambda: [e["id"] for e in service.model.generated] == steps[1:], timeout=10000)
+    assert service.model.generated[0]["reasons"] == ["step 2 of 4 · Song 01 → Song 10"]
+    started = lambda: [e["media_id"] for e in lib.events.list() if e["type"] == "play_start"]  # noqa: E731
+    qtbot.waitUntil(lambda: started()[-4:] == steps, timeout=20000)  # each 1 s song, then the next
+    qtbot.waitUntil(lambda: service.dock.empty.isVisible(), timeout=10000)
+    assert "journey is over" in service.dock.empty.text()
+
+
+def test_with_autoplay_off_the_player_stops_when_the_users_queue_runs_out(app, qtbot, library):
+    ctx, lib, player, service = app
+    service.dock.autoplay.setChecked(False)
+    ctx.actions.enqueue.emit([library["song_02"]])
+    qtbot.waitUntil(lambda: len(service.model.user) == 1, timeout=5000)
+    ctx.actions.play_now.emit([library["song_01"]])
+    qtbot.waitUntil(lambda: [e["type"] for e in lib.events.list(media_id=library["song_02"])] == ["play_start", "play"],
+                    timeout=10000)
+    qtbot.waitUntil(lambda: player.current is None, timeout=3000)
+    assert service.model.generated  # suggestions stay listed, they just do not play themselves
