@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -43,6 +44,7 @@ class UpNextService(QObject):
         self.player = None  # set by install(): radio and journeys start playing through it
         self._spares: list[dict] = []
         self.loaded = False
+        self.last_refill_ms = 0.0
         self.model.user_changed.connect(self._save_queue)
         self.model.ids_dropped.connect(self._insert_ids)
         self.bridge.submit(lambda ctx: core_calls.load_state(ctx.lib), self._on_loaded)
@@ -138,11 +140,16 @@ class UpNextService(QObject):
         exclude = set() if mode["mode"] == "journey" else {*(e["id"] for e in self.model.user), *self.played[-200:]}
         not_now, current = set(self.not_now), self.current
         index_dir, rs = self.paths.index_dir, dataclasses.replace(self.settings.recommend)
-        self.bridge.submit(lambda ctx: core_calls.refill(ctx.cache, ctx.lib, index_dir, rs, mode, VISIBLE + SPARES,
-                                                         exclude, not_now, current),
-                           self._on_refill, key="refill")
+
+        def work(ctx) -> dict:
+            t0 = time.perf_counter()
+            out = core_calls.refill(ctx.cache, ctx.lib, index_dir, rs, mode, VISIBLE + SPARES, exclude, not_now, current)
+            return {**out, "ms": (time.perf_counter() - t0) * 1000}
+
+        self.bridge.submit(work, self._on_refill, key="refill")
 
     def _on_refill(self, result: dict) -> None:
+        self.last_refill_ms = result["ms"]  # the core's share, on the service thread (bench/upnext_gui.py)
         items = result["items"]
         self.model.set_generated(items[:VISIBLE])
         self._spares = items[VISIBLE:]
