@@ -1,0 +1,90 @@
+"""Run under `dbus-run-session`: the player exported over MPRIS, driven by gdbus as a desktop applet would.
+Prints one JSON document of what each call answered (read by test_mpris.py)."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+tmp = Path(tempfile.mkdtemp(prefix="mediarec-mpris-"))
+for name in ("DATA", "CONFIG", "CACHE", "MODELS"):
+    os.environ[f"MEDIAREC_{name}_DIR"] = str(tmp / name.lower())
+
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from app_factory import make_context, make_media, scan_into  # noqa: E402
+
+DEST = ["--session", "--dest", "org.mpris.MediaPlayer2.mediarec", "--object-path", "/org/mpris/MediaPlayer2"]
+
+
+class _Bot:
+    def addWidget(self, widget):  # noqa: N802 - what make_context calls on pytest-qt's qtbot
+        pass
+
+
+def gdbus(method: str, *args: str) -> str:
+    out = subprocess.run(["gdbus", "call", *DEST, "--method", method, *args], capture_output=True, text=True,
+                         timeout=10)
+    return out.stdout.strip() or out.stderr.strip()
+
+
+def prop(name: str) -> str:
+    return gdbus("org.freedesktop.DBus.Properties.Get", "org.mpris.MediaPlayer2.Player", name)
+
+
+def main() -> None:
+    from mediarec.ui import player as player_part
+    from mediarec.ui.desktop import mpris
+
+    app = QApplication([])
+    ctx, lib = make_context(_Bot())
+    ids = scan_into(lib, make_media(tmp / "lib", {"first_song": 30.0, "second_song": 30.0}))
+    player = player_part.install(ctx)
+    exported = mpris.install(ctx) is not None
+    player.local.extend([ids["second_song"]])
+    player.play(ids["first_song"])
+    got: dict = {"exported": exported}
+
+    def drive() -> None:
+        time.sleep(1.5)
+        got["metadata"] = prop("Metadata")
+        got["status"] = prop("PlaybackStatus")
+        got["position_before"] = prop("Position")
+        got["seek"] = gdbus("org.mpris.MediaPlayer2.Player.Seek", "10000000")
+        time.sleep(0.3)
+        got["position_after"] = prop("Position")
+        got["set_position"] = gdbus("org.mpris.MediaPlayer2.Player.SetPosition", "/org/mediarec/track/%d"
+                                    % ids["first_song"], "20000000")
+        time.sleep(0.3)
+        got["position_set"] = prop("Position")
+        gdbus("org.mpris.MediaPlayer2.Player.PlayPause")
+        time.sleep(0.3)
+        got["status_paused"] = prop("PlaybackStatus")
+        gdbus("org.mpris.MediaPlayer2.Player.Next")
+        time.sleep(1.0)
+        got["metadata_next"] = prop("Metadata")
+        gdbus("org.mpris.MediaPlayer2.Player.Stop")
+        time.sleep(0.3)
+        got["status_stopped"] = prop("PlaybackStatus")
+        got["identity"] = gdbus("org.freedesktop.DBus.Properties.Get", "org.mpris.MediaPlayer2", "Identity")
+        got["unknown"] = gdbus("org.mpris.MediaPlayer2.Player.Fly")
+
+    worker = threading.Thread(target=drive)
+    worker.start()
+    while worker.is_alive():
+        app.processEvents()
+        time.sleep(0.01)
+    got["events"] = [(e["media_id"] == ids["first_song"], e["type"]) for e in lib.events.list()]
+    player.close()
+    lib.close()
+    print("MPRIS-RESULT " + json.dumps(got))
+
+
+if __name__ == "__main__":
+    main()
