@@ -3,6 +3,6 @@ from __future__ import annotations
 
 
 def install(ctx) -> None:
-    from . import mpris
+    from . import mpris_bus
 
-    mpris.install(ctx)
+    mpris_bus.install(ctx)

@@ -133,17 +133,3 @@ class MprisPlayer:
 
 def _path_text(value) -> str:
     return value.path() if hasattr(value, "path") else str(value)
-
-
-def install(ctx) -> "QObject | None":
-    """Export the player over MPRIS on the session bus; without a bus (or a player) log one line and go on."""
-    player = ctx.services.get("player")
-    if player is None:
-        log.info("MPRIS not started: no player")
-        return None
-    from .mpris_bus import export
-
-    service = export(MprisPlayer(player, ctx.window), ctx.window)
-    if service is not None:
-        ctx.services["mpris"] = service
-    return service

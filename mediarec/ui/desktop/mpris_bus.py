@@ -95,3 +95,15 @@ def export(mpris: MprisPlayer, parent: QObject | None = None) -> MprisObject | N
 
 
 __all__ = ["export", "MprisObject", "ROOT_IFACE"]
+
+
+def install(ctx) -> "QObject | None":
+    """Export the player over MPRIS on the session bus; without a bus (or a player) log one line and go on."""
+    player = ctx.services.get("player")
+    if player is None:
+        log.info("MPRIS not started: no player")
+        return None
+    service = export(MprisPlayer(player, ctx.window), ctx.window)
+    if service is not None:
+        ctx.services["mpris"] = service
+    return service

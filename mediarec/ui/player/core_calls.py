@@ -1,11 +1,14 @@
 """The player's calls into the core, run on its service thread: events, play errors, resume positions, item facts.
 
-Kept in one module so the app's core APIs (appcore's `record_play_error` and `resume_position`, when present)
-are swapped in here at merge; until then play errors are file_status rows and resume points live in kv."""
+Play errors go through the core's `record_play_error` (a Problems row, never a skip). A video resumes from
+the mark the player keeps when it leaves one (closing the app writes no event, so events alone would lose it),
+else from where the history says it was left (`library.events.resume_position`)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ...library.events import resume_position as history_resume
+from ...library.file_status import record_play_error as core_record_play_error
 from ...recommend import events
 
 if TYPE_CHECKING:
@@ -45,14 +48,15 @@ def record_event(lib: "Library", media_id: int, type: str, position: float | Non
 
 def record_play_error(lib: "Library", media_id: int, message: str) -> None:
     """A file the player could not play: a file_status row at stage "play" (the Problems view lists it)."""
-    row = lib.media.get(media_id)
-    if row is not None:
-        lib.file_status.record(row["path"], "play", "play-error", message, media_id=media_id)
+    core_record_play_error(lib, media_id, message)
 
 
 def resume_position(lib: "Library", media_id: int) -> float:
     """Where a video was left (0: from the start)."""
-    return float((lib.kv.get(RESUME_KEY) or {}).get(str(media_id), 0.0))
+    marks = lib.kv.get(RESUME_KEY) or {}
+    if str(media_id) in marks:
+        return float(marks[str(media_id)])
+    return float(history_resume(lib, media_id) or 0.0)
 
 
 def remember_position(lib: "Library", media_id: int, position: float, duration: float | None) -> None:

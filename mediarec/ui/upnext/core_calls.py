@@ -1,44 +1,59 @@
 """Up Next's calls into the core, run on its service thread: the warm recommender, radio, journeys, the saved
 queue and mode, the blocklist, and the fallbacks that keep the list from being blank.
 
-One module on purpose: appcore's `library/queue.py` and `library/blocklist.py` and the new `exclude` /
-`not_now` / `seed` arguments of recommend/upnext.py are swapped in here at merge. Until then the queue,
-the mode and the blocklist are kv documents and exclusions are applied to a deeper list."""
+The user's queue is the core's `UserQueue` (the CLI's `mediarec queue` sees the same one), the blocklist the
+core's `Blocklist` (the Settings dialog and `mediarec blocklist` undo it), and the mode is saved where the core
+keeps it (`library.queue.MODE_KEY`), with the dock's extras (a journey's remaining stops) beside its fields.
+Exclusions, "not now" and radio seeds go to the recommender as its own arguments."""
 from __future__ import annotations
 
 import os
 from typing import TYPE_CHECKING, Any, Iterable
 
-from ...recommend.reasons import FactsCache, reasons
+from ...errors import UserError
+from ...library.blocklist import Blocklist, blocked_ids
+from ...library.queue import MODE_KEY, UpNextMode, UserQueue, load_mode
 from ...recommend.upnext import UpNext
 
 if TYPE_CHECKING:
     from ...library import Library
     from ...settings import RecommendSettings
 
-QUEUE_KEY = "ui.upnext.queue"
-MODE_KEY = "ui.upnext.mode"
-BLOCK_KEY = "ui.blocklist"  # [{"scope": "item"|"artist"|"folder", "value": id|artist|folder}]
 DEFAULT_MODE = {"mode": "taste", "seed": None, "ids": [], "title": "", "autoplay": True, "kind": "any",
                 "exploration": None, "total": 0}
-DEPTH = 2  # ask the recommender for this many times the list, so exclusions still leave a full list
 ITEM_COLUMNS = ["path", "title", "artist", "kind", "duration"]
 
 
 # --- saved state --------------------------------------------------------------------------------------------
 def load_state(lib: "Library") -> dict[str, Any]:
     """The user's queue (as items, gone ones dropped) and the mode, as they were left."""
-    ids = [int(i) for i in lib.kv.get(QUEUE_KEY) or []]
-    mode = {**DEFAULT_MODE, **(lib.kv.get(MODE_KEY) or {})}
+    ids = UserQueue(lib).media_ids()
+    saved = lib.kv.get(MODE_KEY) or {}
+    core = load_mode(lib)  # "Your taste" when the saved mode names items that are gone
+    mode = {**DEFAULT_MODE, **saved} if core.mode == saved.get("mode", "taste") else dict(DEFAULT_MODE)
     return {"queue": describe(lib, ids), "mode": mode}
 
 
 def save_queue(lib: "Library", ids: list[int]) -> None:
-    lib.kv.set(QUEUE_KEY, [int(i) for i in ids])
+    """The dock's queue, in its order, as the core's user queue (one transaction)."""
+    queue = UserQueue(lib)
+    known = set(lib.media.get_many([int(i) for i in ids], ["id"]))
+    with lib.transaction():
+        queue.clear()
+        queue.add([int(i) for i in ids if int(i) in known])
 
 
 def save_mode(lib: "Library", mode: dict[str, Any]) -> None:
-    lib.kv.set(MODE_KEY, mode)
+    """The core's mode fields (what `mediarec` reads) plus the dock's own (a journey's remaining stops)."""
+    ids = [int(i) for i in mode.get("ids") or []]
+    try:
+        core = UpNextMode(mode=mode["mode"], seed=mode.get("seed"), kind=mode.get("kind") or "any",
+                          autoplay=bool(mode.get("autoplay", True)), exploration=mode.get("exploration"),
+                          start=ids[0] if ids else None, end=ids[-1] if ids else None,
+                          via=tuple(ids[1:-1]))
+    except UserError:
+        core = UpNextMode(kind=mode.get("kind") or "any", autoplay=bool(mode.get("autoplay", True)))
+    lib.kv.set(MODE_KEY, {**mode, **core.to_json()})
 
 
 def describe(lib: "Library", ids: Iterable[int], why: dict[int, list[str]] | None = None) -> list[dict[str, Any]]:
@@ -61,24 +76,21 @@ def block(lib: "Library", media_id: int, scope: str) -> str:
     row = lib.media.get(media_id)
     if row is None:
         return ""
-    value: Any = {"item": media_id, "artist": row.get("artist"), "folder": os.path.dirname(row["path"])}[scope]
-    if value in (None, ""):
-        return ""
-    entries = [e for e in lib.kv.get(BLOCK_KEY) or [] if e != {"scope": scope, "value": value}]
-    lib.kv.set(BLOCK_KEY, [*entries, {"scope": scope, "value": value}])
-    return {"item": row.get("title") or os.path.basename(row["path"]), "artist": value, "folder": value}[scope]
+    rules = Blocklist(lib)
+    if scope == "artist":
+        if not row.get("artist"):
+            return ""
+        return rules.block_artist(row["artist"]).label or row["artist"]
+    if scope == "folder":
+        folder = os.path.dirname(row["path"])
+        rules.block_folder(folder)
+        return folder
+    rules.block_item(media_id)
+    return row.get("title") or os.path.basename(row["path"])
 
 
 def blocked(lib: "Library", ids: list[int]) -> set[int]:
-    entries = lib.kv.get(BLOCK_KEY) or []
-    if not entries or not ids:
-        return set()
-    items = {e["value"] for e in entries if e["scope"] == "item"}
-    artists = {e["value"] for e in entries if e["scope"] == "artist"}
-    folders = tuple(e["value"].rstrip("/") + "/" for e in entries if e["scope"] == "folder")
-    rows = lib.media.get_many(ids, ["path", "artist"])
-    return {i for i, r in rows.items()
-            if i in items or r.get("artist") in artists or (folders and r["path"].startswith(folders))}
+    return set(ids) & set(blocked_ids(lib).tolist()) if ids else set()
 
 
 # --- the list ----------------------------------------------------------------------------------------------
@@ -97,10 +109,9 @@ def refill(cache: dict, lib: "Library", index_dir, settings: "RecommendSettings"
     kind = mode.get("kind") or "any"
     if mode["mode"] == "journey":
         picks = _journey(lib, mode, skip)
-    elif mode["mode"] == "radio" and mode.get("seed"):
-        picks = _radio(cache, lib, index_dir, int(mode["seed"]), n, kind, skip)
     else:
-        picks = _taste(cache, lib, index_dir, settings, mode, n, kind, skip)
+        seed = int(mode["seed"]) if mode["mode"] == "radio" and mode.get("seed") else None
+        picks = _recommended(cache, lib, index_dir, settings, mode, n, kind, skip, not_now, seed)
     ids = [i for i, _ in picks]
     gone = blocked(lib, ids)
     picks = [(i, why) for i, why in picks if i not in gone][:n if mode["mode"] != "journey" else None]
@@ -111,31 +122,14 @@ def refill(cache: dict, lib: "Library", index_dir, settings: "RecommendSettings"
     return {"items": fallback, "why_empty": _why_empty(lib, mode, kind, note)}
 
 
-def _taste(cache, lib, index_dir, settings, mode, n, kind, skip) -> list[tuple[int, list[str]]]:
+def _recommended(cache, lib, index_dir, settings, mode, n, kind, skip, not_now, seed) -> list[tuple[int, list[str]]]:
+    """Your taste, or a radio from `seed` (the recommender falls back to its artist, then its folder)."""
     rec = recommender(cache, lib, index_dir, settings)
     if mode.get("exploration") is not None:
         rec.settings.exploration = float(mode["exploration"])
-    found = rec.refill(DEPTH * n + len(skip), kind)
-    return [(p.id, p.reasons) for p in found.picks if p.id not in skip]
-
-
-def _radio(cache, lib, index_dir, seed: int, n: int, kind: str, skip: set[int]) -> list[tuple[int, list[str]]]:
-    from ...recommend.similar import MoreLikeThis
-
-    mlt = cache.get("more_like_this")
-    if mlt is None:
-        mlt = cache["more_like_this"] = MoreLikeThis(lib, index_dir)
-    found = mlt.similar(seed, DEPTH * n + len(skip), "all", kind)
-    facts = FactsCache(lib)
-    seed_facts = facts.get(seed)
-    out = []
-    for i, sims in zip(found.ids.tolist(), found.per_space):
-        if i in skip or i == seed:
-            continue
-        f = facts.get(i)
-        why = reasons(seed_facts, f, sims, 2) if seed_facts and f else []
-        out.append((i, why or ["like the radio's seed"]))
-    return out
+    exclude = set(skip - set(not_now)) | set(blocked_ids(lib).tolist())
+    found = rec.refill(n, kind, exclude=exclude, not_now=not_now, seed=seed)
+    return [(p.id, p.reasons) for p in found.picks if p.id not in exclude]
 
 
 def _journey(lib, mode, skip) -> list[tuple[int, list[str]]]:

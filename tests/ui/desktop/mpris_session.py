@@ -40,13 +40,13 @@ def prop(name: str) -> str:
 
 def main() -> None:
     from mediarec.ui import player as player_part
-    from mediarec.ui.desktop import mpris
+    from mediarec.ui.desktop import mpris, mpris_bus
 
     app = QApplication([])
     ctx, lib = make_context(_Bot())
     ids = scan_into(lib, make_media(tmp / "lib", {"first_song": 30.0, "second_song": 30.0}))
     player = player_part.install(ctx)
-    exported = mpris.install(ctx) is not None
+    exported = mpris_bus.install(ctx) is not None
     player.local.extend([ids["second_song"]])
     player.play(ids["first_song"])
     got: dict = {"exported": exported}

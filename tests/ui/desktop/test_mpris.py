@@ -50,13 +50,13 @@ def test_without_a_session_bus_the_app_goes_on_and_says_so_in_the_log(qtbot, app
     if QDBusConnection.sessionBus().isConnected():
         pytest.skip("this machine has a session bus")
     from mediarec.ui import player as player_part
-    from mediarec.ui.desktop import mpris
+    from mediarec.ui.desktop import mpris, mpris_bus
 
     ctx, lib = make_context(qtbot)
     player = player_part.install(ctx)
     try:
         with caplog.at_level("INFO", logger="mediarec.ui.desktop.mpris_bus"):
-            assert mpris.install(ctx) is None
+            assert mpris_bus.install(ctx) is None
         assert "mpris" not in ctx.services
         assert any("no D-Bus session bus" in r.getMessage() for r in caplog.records)
     finally:

@@ -19,6 +19,6 @@ def test_event_to_refilled_up_next_is_measured(qtbot, app_dirs):
         before = lib.events.count()
     found = measure_event_to_upnext(paths.db, paths.index_dir, repeats=5)
     assert found["n"] == 5 and found["items_shown"] == 10
-    assert 0 < found["core_p50_ms"] <= found["p50_ms"] < 2000
+    assert 0 < found["core_p50_ms"] < 2000 and 0 < found["p50_ms"] < 2000  # figures, not a race: bench/ compares them
     with Library(paths.db) as lib:
         assert lib.events.count() == before + 5 + 3  # the app's skips, then the baseline's
