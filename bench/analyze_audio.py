@@ -16,12 +16,14 @@ On each, with the same number of processes:
 With `--baseline TREE` (a checkout of older code, e.g. `git archive <commit> | tar -x -C TREE`),
 passes 3 and 4 also run that tree's mediarec, so before and after are timed in the same run. Each
 analyze pass runs in its own process with the tree's package first on sys.path. Prints tracks/s,
-the ratio to bliss-rs (target: default >= 1.3x, music >= 1.6x) and each extractor's worker time."""
+the ratio to bliss-rs (target: default >= 1.3x, music >= 1.6x), the CPU-s each pass cost (all its
+processes; the steadier figure on a shared machine) and each extractor's worker CPU-s."""
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -49,11 +51,18 @@ def _bliss(path: str) -> float:
     return float(Song(path).duration)
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children: what a pass cost, however busy the machine."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def timed_pool(fn, items, workers: int):
-    t = time.perf_counter()
+    """(results, wall seconds, CPU seconds of the pool's workers)."""
+    t, c = time.perf_counter(), cpu_seconds()
     with ProcessPoolExecutor(workers) as ex:
         out = list(ex.map(fn, items))
-    return out, time.perf_counter() - t
+    return out, time.perf_counter() - t, cpu_seconds() - c
 
 
 def _audio_files(folder: Path) -> list[Path]:
@@ -136,13 +145,13 @@ def _run_pass(tree: str, folder: str, only: list[str] | None, workers: int) -> d
         with Library(paths.db) as lib:
             lib.roots.add(Path(folder))
             run_job(scan(lib))
-            t = time.perf_counter()
+            t, c = time.perf_counter(), cpu_seconds()
             report = run_job(analyze(lib, paths, settings, only=only, workers=workers))
-            seconds = time.perf_counter() - t
+            seconds, cpu = time.perf_counter() - t, cpu_seconds() - c
             no_speech = lib.conn.execute(
                 "SELECT count(*) FROM features WHERE extractor = 'speech.transcript' "
                 "AND json_extract(attrs, '$.speech') = 0").fetchone()[0]
-    return {"seconds": seconds, "files": report.files, "failed": report.failed,
+    return {"seconds": seconds, "cpu_total": cpu, "files": report.files, "failed": report.failed,
             "unavailable": report.unavailable, "cpu": report.cpu_seconds, "no_speech": no_speech}
 
 
@@ -151,29 +160,32 @@ def bench_library(label: str, folder: Path, workers: int, trees: dict[str, str])
     n = len(files)
     for f in files:  # warm the page cache so no pass pays for the first read
         Path(f).read_bytes()
-    durations, t_decode = timed_pool(_decode, files, workers)
+    durations, t_decode, c_decode = timed_pool(_decode, files, workers)
     audio_min = sum(durations) / 60
     short = sum(d <= 60 for d in durations)
     print(f"\n== {label}: {n} files under {folder} ({short} of them <= 60 s), {audio_min:.1f} min of audio, "
           f"{workers} processes each pass")
-    _, t_bliss = timed_pool(_bliss, files, workers)
-    rows = [("decode-only (excerpt policy)", t_decode), ("bliss-rs (bliss-audio)", t_bliss)]
+    _, t_bliss, c_bliss = timed_pool(_bliss, files, workers)
+    rows = [("decode-only (excerpt policy)", t_decode, c_decode), ("bliss-rs (bliss-audio)", t_bliss, c_bliss)]
     details = {}
     for tree_label, tree in trees.items():
         for what, only in (("music", MUSIC), ("default", None)):
             result = one_pass(tree, str(folder), only, workers)
             if result["failed"] or result["unavailable"]:
                 print(f"  {tree_label} {what}: failed {result['failed']} unavailable {result['unavailable']}")
-            rows.append((f"mediarec {what} ({tree_label})", result["seconds"]))
+            rows.append((f"mediarec {what} ({tree_label})", result["seconds"], result["cpu_total"]))
             details[(tree_label, what)] = result
-    print(f"{'pass':36s} {'seconds':>8s} {'tracks/s':>9s} {'x bliss':>8s}")
-    for name, secs in rows:
-        print(f"{name:36s} {secs:8.2f} {n / secs:9.2f} {t_bliss / secs:8.2f}")
+    # CPU-s (all processes of the pass, main one included) is the steadier figure on a shared machine.
+    print(f"{'pass':36s} {'seconds':>8s} {'tracks/s':>9s} {'x bliss':>8s} {'CPU-s':>8s} {'x bliss':>8s}")
+    for name, secs, cpu in rows:
+        print(f"{name:36s} {secs:8.2f} {n / secs:9.2f} {t_bliss / secs:8.2f} {cpu:8.1f} {c_bliss / cpu:8.2f}")
     for (tree_label, what), result in details.items():
         target = TARGETS[what]
         ratio = t_bliss / result["seconds"]
+        cpu_ratio = c_bliss / result["cpu_total"]
         cpu = ", ".join(f"{k} {v:.1f}" for k, v in sorted(result["cpu"].items(), key=lambda kv: -kv[1]))
-        print(f"  {tree_label} {what}: {ratio:.2f}x bliss (target {target}x: {'OK' if ratio >= target else 'MISSED'});"
+        print(f"  {tree_label} {what}: {ratio:.2f}x bliss (target {target}x: {'OK' if ratio >= target else 'MISSED'}), "
+              f"by CPU {cpu_ratio:.2f}x;"
               f" no-speech rows {result['no_speech']}; worker CPU-s: {cpu}")
     return rows
 
