@@ -41,10 +41,13 @@ PROBE_WINDOW = 4.0
 (about 0.15 s of one core, a quarter of VAD over a 2-minute excerpt; files up to 32 s are probed whole)."""
 VOICE_MIN = 0.1
 """Share of the probed seconds that VAD must call speech for a file the tagger calls voiceless to be
-transcribed. Measured (bench/speech_gate.py) on the corpora the tests use: 0 to 0.04 on the 62 real
-instrumental tracks (dev and album corpora), 0 on generated chords, drums and band; 0.88 to 1.0 on
-espeak-ng speech and the real speech clips, and 0.2 or more on a song whose speech the tagger's
-patches missed. The tagger alone would miss speech: its vocal tags stay at 0.07-0.09 on espeak-ng."""
+transcribed. Measured with bench/speech_gate.py on the corpora the tests use (75 files): 0 to 0.04 on
+60 of the 62 real instrumental soundtracks of the dev and album corpora (one reaches 0.10, and the
+tagger hears vocals in another: those two go on to Whisper, which finds no words), 0 on generated
+chords, drums and band; 0.88 to 0.91 on espeak-ng speech, and 0.18 on a song with a spoken verse whose
+speech the tagger's 8 patches miss. No voiced file is missed. The tagger alone would miss speech: its
+vocal tags stay at 0.07-0.09 on espeak-ng speech and 0.05 on that song. What the sampling cannot
+promise: a voice in less than about 13 s of a 2-minute excerpt can fall between the windows."""
 
 # musicnn tags (MagnaTagATune and Million Song Dataset vocabularies) that speak about the voice.
 VOCAL_TAGS = ("vocal", "vocals", "voice", "singing", "male vocal", "female vocal", "male voice", "female voice",
