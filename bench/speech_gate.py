@@ -81,7 +81,7 @@ def main() -> int:
             verdict, vocals, share = T.voice_gate(media)
             probe_s += time.perf_counter() - t
             t = time.perf_counter()
-            full = T.voice_share(y) if y.size <= T.PROBE_WINDOWS * T.PROBE_WINDOW * T.RATE else None
+            full = T.voice_share(y)[0] if y.size <= T.PROBE_WINDOWS * T.PROBE_WINDOW * T.RATE else None
             if full is None:
                 from faster_whisper.vad import get_speech_timestamps
 

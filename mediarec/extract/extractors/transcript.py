@@ -48,6 +48,9 @@ chords, drums and band; 0.88 to 0.91 on espeak-ng speech, and 0.18 on a song wit
 speech the tagger's 8 patches miss. No voiced file is missed. The tagger alone would miss speech: its
 vocal tags stay at 0.07-0.09 on espeak-ng speech and 0.05 on that song. What the sampling cannot
 promise: a voice in less than about 13 s of a 2-minute excerpt can fall between the windows."""
+VOICE_MIN_SECONDS = 2.0
+"""...and at least this much speech (or half the probe, when it is shorter than 4 s): in a 12-s cue,
+VAD may call 1.7 s of a synth lead speech, a 0.14 share, and Whisper would then find no words."""
 
 # musicnn tags (MagnaTagATune and Million Song Dataset vocabularies) that speak about the voice.
 VOCAL_TAGS = ("vocal", "vocals", "voice", "singing", "male vocal", "female vocal", "male voice", "female voice",
@@ -302,13 +305,15 @@ def voice_gate(media: MediaInput) -> tuple[str, float | None, float | None]:
         vocals, instrumental = _vocal_evidence(tagger.attrs)
         if vocals is not None and vocals >= VOCALS_MIN and vocals > instrumental:
             return "tagger", vocals, None
-    share = voice_share(media.audio(RATE))
-    return ("probe" if share >= VOICE_MIN else "none"), vocals, round(share, 3)
+    share, probed = voice_share(media.audio(RATE))
+    heard = share >= VOICE_MIN and share * probed >= min(VOICE_MIN_SECONDS, 0.5 * probed)
+    return ("probe" if heard else "none"), vocals, round(share, 3)
 
 
-def voice_share(samples: np.ndarray) -> float:
-    """Share of PROBE_WINDOWS windows of PROBE_WINDOW seconds, spread evenly over 16 kHz `samples`,
-    that Silero VAD calls speech (the whole signal when it is shorter than the windows together)."""
+def voice_share(samples: np.ndarray) -> tuple[float, float]:
+    """(share, seconds probed): the share of PROBE_WINDOWS windows of PROBE_WINDOW seconds, spread
+    evenly over 16 kHz `samples`, that Silero VAD calls speech (the whole signal when it is shorter
+    than the windows together)."""
     from faster_whisper.vad import get_speech_timestamps
 
     width = int(PROBE_WINDOW * RATE)
@@ -318,9 +323,9 @@ def voice_share(samples: np.ndarray) -> float:
         starts = np.linspace(0, samples.size - width, PROBE_WINDOWS).astype(int)
         probe = np.concatenate([samples[s:s + width] for s in starts])
     if probe.size < RATE // 10:
-        return 0.0
+        return 0.0, probe.size / RATE
     chunks = get_speech_timestamps(probe, vad_options())
-    return sum(c["end"] - c["start"] for c in chunks) / probe.size
+    return sum(c["end"] - c["start"] for c in chunks) / probe.size, probe.size / RATE
 
 
 def _has_speech(samples: np.ndarray) -> bool:
