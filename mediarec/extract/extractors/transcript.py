@@ -38,7 +38,10 @@ VOCALS_MIN = 0.1
 PROBE_WINDOWS = 8
 PROBE_WINDOW = 4.0
 """The voice probe runs Silero VAD on at most 8 windows of 4 s spread evenly over the shared decode
-(about 0.15 s of one core, a quarter of VAD over a 2-minute excerpt; files up to 32 s are probed whole)."""
+(files up to 32 s are probed whole): about 0.07 CPU-s a file, a quarter of VAD over a 2-minute excerpt
+(bench/analyze_audio.py: 1.3 of the 14.2 CPU-s of a default analysis of the 19 dev-corpus tracks).
+Windows of 2 s would halve that, but a voice would then have to last about 15 s instead of 13 s of a
+2-minute excerpt to be sure of being heard."""
 VOICE_MIN = 0.1
 """Share of the probed seconds that VAD must call speech for a file the tagger calls voiceless to be
 transcribed. Measured with bench/speech_gate.py on the corpora the tests use (75 files): 0 to 0.04 on
