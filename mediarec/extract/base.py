@@ -69,18 +69,18 @@ class MediaInput:
         self._audio: DecodedAudio | None = None
         self._audio_error: Exception | None = None
         self.cache: dict[str, Any] = {}  # scratch space shared by this file's extractors (decoded frames ...)
-        self.decode_seconds = 0.0  # time spent decoding audio, so extractors' own time can be told apart
+        self.decode_seconds = 0.0  # CPU time spent decoding audio, so extractors' own time can be told apart
 
     def audio(self, rate: int | None = None) -> DecodedAudio | Any:
         """The decoded audio (or, with `rate`, its samples at that rate). Decoded on first use, once."""
         if self._audio is None and self._audio_error is None:
-            started = time.perf_counter()
+            started = time.process_time()
             try:
                 self._audio = decode_audio(self.path, policy=self.policy, duration_hint=self.item.get("duration"))
             except Exception as exc:  # remembered, so the next extractor does not decode again
                 self._audio_error = exc
             finally:
-                self.decode_seconds += time.perf_counter() - started
+                self.decode_seconds += time.process_time() - started
         if self._audio_error is not None:
             raise self._audio_error
         assert self._audio is not None

@@ -35,7 +35,7 @@ class Outcome:
     error_kind: str | None = None
     message: str = ""
     not_loaded: bool = False  # the extractor failed to load in this worker: not the file's fault
-    seconds: float = 0.0  # the extractor's own time, shared decoding excluded
+    seconds: float = 0.0  # the extractor's own CPU time (all its threads), shared decoding excluded
 
 
 DECODE = "(decode)"
@@ -80,9 +80,9 @@ def run_task(task: Task) -> dict[str, Outcome]:
         if ext is None:
             out[name] = Outcome(error_kind="bug", message=_LOAD_ERRORS.get(name, "not loaded"), not_loaded=True)
             continue
-        decoded_before, started = media.decode_seconds, time.perf_counter()
+        decoded_before, started = media.decode_seconds, time.process_time()
         out[name] = _run_one(ext, media)
-        out[name].seconds = time.perf_counter() - started - (media.decode_seconds - decoded_before)
+        out[name].seconds = time.process_time() - started - (media.decode_seconds - decoded_before)
         if out[name].result is not None:
             media.results[name] = out[name].result
     out[DECODE] = Outcome(seconds=media.decode_seconds)

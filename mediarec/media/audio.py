@@ -57,6 +57,7 @@ class DecodedAudio:
     ranges: list[tuple[float, float]]
     channels: int = 0
     _cache: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+    _flags: dict[str, bool] = field(default_factory=dict, repr=False)
 
     @property
     def seconds(self) -> float:
@@ -74,7 +75,10 @@ class DecodedAudio:
 
     @property
     def is_silent(self) -> bool:
-        return self.samples.size == 0 or float(np.max(np.abs(self.samples))) < 1e-4
+        """Digital silence (every extractor asks: worked out once)."""
+        if "silent" not in self._flags:
+            self._flags["silent"] = self.samples.size == 0 or float(np.max(np.abs(self.samples))) < 1e-4
+        return self._flags["silent"]
 
 
 class NoAudioStream(ExtractorError):

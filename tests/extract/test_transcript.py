@@ -105,19 +105,70 @@ def test_music_and_silence_give_no_text(whisper_ext, tmp_path, make):
     assert r.attrs["speech"] is False and r.attrs["words"] == 0
 
 
-def test_songs_are_transcribed_only_when_the_tagger_hears_vocals(whisper_ext, speech, tmp_path):
+def test_songs_are_transcribed_when_a_voice_is_heard_by_the_tagger_or_the_probe(whisper_ext, speech, tmp_path):
+    item = {"duration": 60.0, "genre": "Pop"}
+    instrumental = {"mtt": {"no vocals": 0.4, "vocal": 0.05, "guitar": 0.6}, "msd": {"instrumental": 0.3}}
+    vocal = {"mtt": {"no vocals": 0.02, "vocal": 0.5, "male vocal": 0.3}, "msd": {"male vocalists": 0.2}}
+    tune = write_audio(tmp_path / "tune.flac", signal=stereo(chords(60.0) * 0.3))
+    runs = whisper_ext.whisper_runs
+    r = run(whisper_ext, tune, musicnn=instrumental, **item)
+    assert r.attrs["music"] and not r.attrs["speech"] and r.attrs["reason"].startswith("no speech")
+    assert r.attrs["voice"] == "none" and r.attrs["voice_probe"] < 0.05
+    assert whisper_ext.whisper_runs == runs  # Whisper never heard it
+    # A spoken verse the tagger's patches miss: the voice-activity probe hears it.
     song = np.concatenate([chords(25.0) * 0.3, speech, chords(25.0) * 0.3])
     path = write_audio(tmp_path / "song.flac", signal=stereo(song))
     item = {"duration": len(song) / RATE, "genre": "Pop"}
-    instrumental = {"mtt": {"no vocals": 0.4, "vocal": 0.05, "guitar": 0.6}, "msd": {"instrumental": 0.3}}
     r = run(whisper_ext, path, musicnn=instrumental, **item)
-    assert r.attrs["music"] and not r.attrs["speech"] and "instrumental" in r.attrs["reason"]
-    vocal = {"mtt": {"no vocals": 0.02, "vocal": 0.5, "male vocal": 0.3}, "msd": {"male vocalists": 0.2}}
+    assert r.attrs["music"] and r.attrs["speech"] and r.attrs["voice"] == "probe" and "lava" in words(text_of(r))
+    assert whisper_ext.whisper_runs > runs
     r = run(whisper_ext, path, musicnn=vocal, **item)
-    assert r.attrs["music"] and r.attrs["speech"] and "lava" in words(text_of(r))
-    # Spoken word in an audio file is never gated on vocals.
+    assert r.attrs["music"] and r.attrs["speech"] and r.attrs["voice"] == "tagger" and "lava" in words(text_of(r))
+    # Spoken word in an audio file is never gated on a voice.
     r = run(whisper_ext, path, musicnn=instrumental, **{**item, "genre": "Podcast"})
-    assert not r.attrs["music"] and r.attrs["speech"]
+    assert not r.attrs["music"] and r.attrs["speech"] and "voice" not in r.attrs
+
+
+@pytest.fixture(scope="module")
+def tagged(tmp_path_factory):
+    """A real audio.musicnn, loaded once (its ONNX export cached in this module's models dir)."""
+    from mediarec.extract.extractors.musicnn import Musicnn
+
+    root = tmp_path_factory.mktemp("tagger")
+    tagger = Musicnn()
+    tagger.load(Runtime(models_dir=str(root / "models"), cache_dir=str(root / "cache"), settings=Settings()))
+    return tagger
+
+
+def test_the_voice_gate_passes_speech_and_vocals_and_keeps_whisper_from_instrumentals(tagged, speech, tmp_path):
+    """Real tagger, real VAD, real Whisper: instrumental music is stored as "no speech" without Whisper
+    being loaded at all; a spoken file and a song with a voice over the band are transcribed."""
+    runtime = Runtime(models_dir=str(tmp_path / "models"), cache_dir=str(tmp_path / "cache"), threads=2,
+                      settings=Settings())
+    ext = SpeechTranscript()
+    ext.load(runtime)
+
+    def transcribe(path, seconds):
+        media = MediaInput({"id": 1, "path": str(path), "kind": "audio", "duration": seconds})
+        media.results["audio.musicnn"] = tagged.extract(media)
+        return ext.extract(media)
+
+    for name, signal in (("band", chords(60.0) + drum_loop(60.0)), ("cue", chords(12.0)), ("drums", drum_loop(8.0))):
+        r = transcribe(write_audio(tmp_path / f"{name}.flac", signal=stereo(signal)), signal.size / RATE)
+        assert r.attrs["speech"] is False and r.attrs["reason"].startswith("no speech"), (name, r.attrs)
+        assert r.transcript is not None and r.transcript.segments == []  # stored, so never pending again
+    assert ext.whisper_runs == 0 and ext.model is None  # Whisper was not even loaded
+    talk = write_audio(tmp_path / "talk.wav", signal=speech[None])
+    r = transcribe(talk, speech.size / RATE)
+    assert r.attrs["speech"] and {"molten", "lava"} <= set(words(text_of(r)))
+    verses = [espeak(t) for t in (VOLCANO, BAKING, VOLCANO, BAKING, VOLCANO)]  # a song: 45 s or more
+    voice = np.concatenate(verses)
+    band = 0.3 * (chords(voice.size / RATE) + drum_loop(voice.size / RATE))
+    sung = write_audio(tmp_path / "song.flac", signal=stereo(voice + band))
+    r = transcribe(sung, voice.size / RATE)
+    assert r.attrs["music"] and r.attrs["speech"] and r.attrs["voice"] in ("tagger", "probe")
+    assert {"lava", "kitchen"} <= set(words(text_of(r)))
+    assert ext.whisper_runs >= 2
 
 
 def test_long_files_are_transcribed_beyond_the_excerpt_with_real_times(whisper_ext, speech, tmp_path):
@@ -165,3 +216,23 @@ def test_a_missing_or_wrong_model_is_reported_with_the_fix(tmp_path, monkeypatch
     assert "not a CTranslate2 Whisper model folder" in reason
     assert whisper.model_problem("tiny.en", tmp_path) is None
     assert Path(whisper.resolve_model("tiny.en", tmp_path), "model.bin").is_file()
+
+
+def test_instrumentals_are_stored_as_no_speech_by_the_runner_not_left_pending(lib, tmp_path):
+    from mediarec.extract.plan import pending_summary
+    from mediarec.extract.runner import analyze
+    from mediarec.jobs import run_job
+    from mediarec.paths import AppPaths
+    from mediarec.scan.scanner import scan
+
+    music = tmp_path / "music"
+    music.mkdir()
+    write_audio(music / "cue.flac", signal=stereo(chords(10.0) + drum_loop(10.0)))
+    lib.roots.add(music)
+    run_job(scan(lib))
+    report = run_job(analyze(lib, AppPaths.resolve(), Settings(), only=["speech.transcript"], in_process=True))
+    assert report.results == {"audio.musicnn": 1, "speech.transcript": 1} and not report.failed, report
+    attrs = lib.features.get(1, "speech.transcript")["attrs"]
+    assert attrs["speech"] is False and attrs["reason"].startswith("no speech") and attrs["voice"] == "none"
+    assert pending_summary(lib)["speech.transcript"] == {"version": 1, "done": 1, "failed": 0, "pending": 0}
+    assert lib.file_status.list() == []

@@ -52,8 +52,8 @@ class SpeechEmotion(Extractor):
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
         self.vader = SentimentIntensityAnalyzer()
-        # pyin's first call imports scipy.signal and loads its numba kernels (seconds): here, not on a file.
-        _prosody(np.random.default_rng(0).standard_normal(PITCH_RATE).astype(np.float32) * 0.1)
+        # pyin's first call imports librosa and compiles its numba kernels (seconds of CPU): that cost is
+        # left to the first file with speech, so a worker that only meets music never pays it.
 
     def extract(self, media: MediaInput) -> FeatureResult:
         said = media.result("speech.transcript")

@@ -3,8 +3,11 @@
 Voice activity detection (faster-whisper's bundled Silero VAD) runs first: no speech, no transcription,
 no invented text. Decoding is set so it neither loops nor hallucinates (temperature 0 with a bounded
 fallback, no conditioning on previous text), and segments whose statistics say "junk" are dropped.
-Songs are transcribed for lyrics only when the music tagger hears vocals, and only up to
-`speech.max_music_seconds`. Models are always loaded from a local folder, never by hub name."""
+Videos and spoken-word audio (by genre or folder) are always transcribed. Other audio files (music,
+cues, clips) are transcribed only when there is a voice to hear (`voice_gate`: the music tagger's vocal
+tags, else a short voice-activity probe); the rest are stored as "no speech" without loading Whisper.
+Songs are transcribed for lyrics only up to `speech.max_music_seconds`. Models are always loaded from a
+local folder, never by hub name, and only when a file needs them."""
 from __future__ import annotations
 
 import logging
@@ -32,6 +35,25 @@ MUSIC_MIN_SECONDS = 45.0
 """Audio files shorter than this are never treated as songs: voice memos, samples, spoken clips."""
 VOCALS_MIN = 0.1
 """Lowest mean musicnn probability of a vocal tag that counts as "the song has vocals"."""
+PROBE_WINDOWS = 8
+PROBE_WINDOW = 4.0
+"""The voice probe runs Silero VAD on at most 8 windows of 4 s spread evenly over the shared decode
+(files up to 32 s are probed whole): about 0.07 CPU-s a file, a quarter of VAD over a 2-minute excerpt
+(bench/analyze_audio.py: 1.3 of the 14.2 CPU-s of a default analysis of the 19 dev-corpus tracks).
+Windows of 2 s would halve that, but a voice would then have to last about 15 s instead of 13 s of a
+2-minute excerpt to be sure of being heard."""
+VOICE_MIN = 0.1
+"""Share of the probed seconds that VAD must call speech for a file the tagger calls voiceless to be
+transcribed. Measured with bench/speech_gate.py on the corpora the tests use (75 files): 0 to 0.04 on
+60 of the 62 real instrumental soundtracks of the dev and album corpora (one reaches 0.10, and the
+tagger hears vocals in another: those two go on to Whisper, which finds no words), 0 on generated
+chords, drums and band; 0.88 to 0.91 on espeak-ng speech, and 0.18 on a song with a spoken verse whose
+speech the tagger's 8 patches miss. No voiced file is missed. The tagger alone would miss speech: its
+vocal tags stay at 0.07-0.09 on espeak-ng speech and 0.05 on that song. What the sampling cannot
+promise: a voice in less than about 13 s of a 2-minute excerpt can fall between the windows."""
+VOICE_MIN_SECONDS = 2.0
+"""...and at least this much speech (or half the probe, when it is shorter than 4 s): in a 12-s cue,
+VAD may call 1.7 s of a synth lead speech, a 0.14 share, and Whisper would then find no words."""
 
 # musicnn tags (MagnaTagATune and Million Song Dataset vocabularies) that speak about the voice.
 VOCAL_TAGS = ("vocal", "vocals", "voice", "singing", "male vocal", "female vocal", "male voice", "female voice",
@@ -105,28 +127,42 @@ class SpeechTranscript(Extractor):
         self.model_name = ""
         self.settings = SpeechSettings()
         self.multilingual = False
+        self.runtime: Runtime | None = None
+        self.whisper_runs = 0  # pieces handed to Whisper in this process (the gate's tests read it)
 
     def check(self, runtime: Runtime) -> str | None:
         return super().check(runtime) or model_problem(speech_settings(runtime).model, runtime.models_dir)
 
     def load(self, runtime: Runtime) -> None:
-        from faster_whisper import WhisperModel
-
+        """Read the settings; Whisper itself loads on the first file that has a voice (`_whisper`): a
+        library of instrumentals never pays for it. The model folder is resolved now, so a broken
+        setup still fails here, once, and not on every file."""
         self.settings = speech_settings(runtime)
+        self.runtime = runtime
         path = resolve_model(self.settings.model, runtime.models_dir)  # joins the optional base model once
-        device, compute = _device(runtime.device)
-        # local_files_only: `path` is a folder, and if it somehow were not, nothing would be downloaded.
-        self.model = WhisperModel(str(path), device=device, compute_type=compute, cpu_threads=max(1, runtime.threads),
-                                  num_workers=1, local_files_only=True)
         self.model_name = self.settings.model if self.settings.model in ("tiny.en", "base") else path.name
-        self.multilingual = bool(self.model.model.is_multilingual)
+
+    def _whisper(self):
+        if self.model is None:
+            from faster_whisper import WhisperModel
+
+            runtime = self.runtime
+            assert runtime is not None, "load() was not called"
+            path = resolve_model(self.settings.model, runtime.models_dir)
+            device, compute = _device(runtime.device)
+            # local_files_only: `path` is a folder, and if it somehow were not, nothing would be downloaded.
+            self.model = WhisperModel(str(path), device=device, compute_type=compute,
+                                      cpu_threads=max(1, runtime.threads), num_workers=1, local_files_only=True)
+            self.multilingual = bool(self.model.model.is_multilingual)
+        return self.model
 
     # --- one file ------------------------------------------------------------------------------------
     def extract(self, media: MediaInput) -> FeatureResult:
-        assert self.model is not None, "load() was not called"
+        assert self.runtime is not None, "load() was not called"
         plan = self._plan(media)
         if plan.skip:
             return self._nothing(plan, plan.skip)
+        self._whisper()
         segments: list[tuple[float, float, str]] = []
         stats = {"speech_seconds": 0.0, "seconds_checked": 0.0, "dropped": 0}
         language, probability = ("en", 1.0) if not self.multilingual else (None, None)
@@ -157,19 +193,19 @@ class SpeechTranscript(Extractor):
 
     def _plan(self, media: MediaInput) -> _Plan:
         item, s = media.item, self.settings
-        duration = float(item.get("duration") or 0.0)
-        music = _is_music(item, duration)
-        if not music:
-            return _Plan(False, cap=s.max_seconds)
-        plan = _Plan(True, cap=s.max_music_seconds)
-        if not s.lyrics:
+        if item.get("kind") != "audio" or _is_spoken_word(item):
+            return _Plan(False, cap=s.max_seconds)  # videos and talk: always transcribed
+        music = _is_music(item, float(item.get("duration") or 0.0))
+        plan = _Plan(music, cap=s.max_music_seconds if music else s.max_seconds)
+        if music and not s.lyrics:
             plan.skip = "song (lyrics are off in settings)"
             return plan
-        tagger = media.result("audio.musicnn")
-        if tagger is not None and not tagger.attrs.get("silent"):  # tags of digital silence mean nothing
-            plan.vocals, instrumental = _vocal_evidence(tagger.attrs)
-            if plan.vocals is not None and (plan.vocals < VOCALS_MIN or plan.vocals <= instrumental):
-                plan.skip = "instrumental music (the tagger hears no vocals)"
+        voice, plan.vocals, share = voice_gate(media)
+        plan.notes["voice"] = voice
+        if share is not None:
+            plan.notes["voice_probe"] = share
+        if voice == "none":
+            plan.skip = "no speech (no voice heard: the tagger hears no vocals, voice activity finds none)"
         return plan
 
     def _pieces(self, media: MediaInput, plan: _Plan) -> Iterator[tuple[float, np.ndarray]]:
@@ -206,7 +242,8 @@ class SpeechTranscript(Extractor):
         # Word times are needed only to split segments at long pauses (see _split_at_pauses); they cost
         # about a quarter more decoding time, so continuous talk goes without them.
         pauses = any((b["start"] - a["end"]) / RATE > PAUSE_SPLIT for a, b in zip(chunks, chunks[1:]))
-        raw, info = self.model.transcribe(
+        self.whisper_runs += 1
+        raw, info = self._whisper().transcribe(
             speech, language=language, task="transcribe", beam_size=BEAM_SIZE, temperature=list(TEMPERATURES),
             compression_ratio_threshold=MAX_COMPRESSION_RATIO, log_prob_threshold=MIN_AVG_LOGPROB,
             no_speech_threshold=NO_SPEECH_PROB, condition_on_previous_text=False, vad_filter=False,
@@ -261,6 +298,39 @@ def _compression_ratio(text: str) -> float:
     return len(data) / len(zlib.compress(data))
 
 
+def voice_gate(media: MediaInput) -> tuple[str, float | None, float | None]:
+    """Is there a voice in this audio file? ("tagger" | "probe" | "none", vocal tag probability,
+    share of probed seconds with speech). The tagger's vocal tags decide when they hear vocals; else the
+    voice-activity probe does (it also hears talk, which the tagger often calls "no vocals")."""
+    vocals = None
+    tagger = media.result("audio.musicnn")
+    if tagger is not None and not tagger.attrs.get("silent"):  # tags of digital silence mean nothing
+        vocals, instrumental = _vocal_evidence(tagger.attrs)
+        if vocals is not None and vocals >= VOCALS_MIN and vocals > instrumental:
+            return "tagger", vocals, None
+    share, probed = voice_share(media.audio(RATE))
+    heard = share >= VOICE_MIN and share * probed >= min(VOICE_MIN_SECONDS, 0.5 * probed)
+    return ("probe" if heard else "none"), vocals, round(share, 3)
+
+
+def voice_share(samples: np.ndarray) -> tuple[float, float]:
+    """(share, seconds probed): the share of PROBE_WINDOWS windows of PROBE_WINDOW seconds, spread
+    evenly over 16 kHz `samples`, that Silero VAD calls speech (the whole signal when it is shorter
+    than the windows together)."""
+    from faster_whisper.vad import get_speech_timestamps
+
+    width = int(PROBE_WINDOW * RATE)
+    if samples.size <= PROBE_WINDOWS * width:
+        probe = samples
+    else:
+        starts = np.linspace(0, samples.size - width, PROBE_WINDOWS).astype(int)
+        probe = np.concatenate([samples[s:s + width] for s in starts])
+    if probe.size < RATE // 10:
+        return 0.0, probe.size / RATE
+    chunks = get_speech_timestamps(probe, vad_options())
+    return sum(c["end"] - c["start"] for c in chunks) / probe.size, probe.size / RATE
+
+
 def _has_speech(samples: np.ndarray) -> bool:
     from faster_whisper.vad import get_speech_timestamps
 
@@ -280,12 +350,16 @@ def _spans(duration: float, cap: float) -> list[tuple[float, float]]:
 
 
 def _is_music(item: dict[str, Any], duration: float) -> bool:
-    """A song (gated on vocals, capped) rather than talk: audio files of some length not marked spoken word."""
-    if item.get("kind") != "audio" or duration < MUSIC_MIN_SECONDS:
-        return False
+    """A song (its transcript capped to the lyrics' length) rather than talk: audio files of some length
+    not marked spoken word."""
+    return item.get("kind") == "audio" and duration >= MUSIC_MIN_SECONDS and not _is_spoken_word(item)
+
+
+def _is_spoken_word(item: dict[str, Any]) -> bool:
+    """Audio marked as talk by its genre or folder names: transcribed whole, never gated on a voice."""
     genre = str(item.get("genre") or "")
     folders = " ".join(Path(item.get("path", "")).parts[-4:-1])
-    return not (SPOKEN_WORD.search(genre) or SPOKEN_WORD.search(folders))
+    return bool(SPOKEN_WORD.search(genre) or SPOKEN_WORD.search(folders))
 
 
 def _vocal_evidence(attrs: dict[str, Any]) -> tuple[float | None, float]:
