@@ -8,7 +8,8 @@ picks 1-20, 0.50 over 41-60). Instead, an item heard in the window is:
 - otherwise (`soft`) a candidate again, its chance of a finish weighed by `freshness(gap)`: REPEAT_FLOOR
   just after MIN_GAP, rising to 1 at the window's end. A favourite (the scorer's P(finished) includes its
   record) comes back early only when it beats the fresh candidates: when they are likely skips.
-Exploration. Each exploring pick the listener hears is a try; a skipped try halves the share of exploring
+Exploration. Each exploring pick the listener hears is a try (as the last list to offer the item offered it:
+an exploring pick a later list offers as a regular one is not), a skipped try halves the share of exploring
 picks, a finished one doubles it back (never above the setting, never below EXPLORE_MIN_SCALE of it).
 Tries are paced, not drawn: every regular pick heard adds the share to a credit, a try is due when the
 credit reaches 1 and empties it (share 0.1: about one pick in ten; after two skipped tries one in forty),
@@ -25,7 +26,7 @@ yet, not back where the listener left."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -99,11 +100,16 @@ class ExploreRecord:
     last_at: int = -10**9  # `heard` when the last exploring pick was heard
     credit: float = 0.0  # a try is due at 1
 
-    def offer(self, ids: list[int]) -> bool:
-        """Remember exploring picks of a list; True when that changed the record."""
-        new = [m for m in ids if m not in self.offered]
-        self.offered = (self.offered + new)[-OFFERED_KEEP:]
-        return bool(new)
+    def offer(self, ids: list[int], regular: Iterable[int] = ()) -> bool:
+        """Remember the exploring picks `ids` of a list and forget its `regular` picks: how a list last offered
+        an item is what counts (an exploring pick left unheard that a later list offers as a regular one, its
+        region liked by then, is no try when heard). True when that changed the record."""
+        drop = set(regular)
+        kept = [m for m in self.offered if m not in drop]
+        new = [m for m in ids if m not in kept]
+        changed = bool(new) or len(kept) < len(self.offered)
+        self.offered = (kept + new)[-OFFERED_KEEP:]
+        return changed
 
     def hear(self, media_id: int, finished: bool, share: float) -> None:
         """A play or skip; `share`: the exploration setting (the credit grows by it times scale())."""

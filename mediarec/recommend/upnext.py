@@ -251,7 +251,9 @@ class UpNext:
         chosen = self._rank(ids, origin, explore, ranked, lead, probs, self._worth(ids, again, not_now), ctx, weights,
                             n, seed)
         explored = [bool(explore[c]) for c in chosen]
-        if self.explore.offer([int(ids[c]) for c, e in zip(chosen, explored) if e]):
+        picked = [int(ids[c]) for c in chosen]
+        if self.explore.offer([m for m, e in zip(picked, explored) if e],
+                              [m for m, e in zip(picked, explored) if not e]):
             self._dirty = True
         return self._picks(ids, x, probs, chosen, explored, origin, ctx, weights, explain, seed)
 
