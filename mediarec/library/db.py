@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import sqlite3
 import threading
 from pathlib import Path
@@ -11,8 +12,12 @@ import sqlite_utils
 
 from ..errors import MediarecError
 from .migrate import migrate
+from .recovery import DamagedLibrary, check_header, is_damage, periodic_backup
 from .stores import (EventStore, FeatureStore, FileStatusStore, IndexStore, KVStore, MediaStore, PlaylistStore,
                      RootStore, TranscriptStore)
+
+
+log = logging.getLogger(__name__)
 
 
 class DatabaseError(MediarecError):
@@ -41,11 +46,19 @@ class Library:
         self.path = Path(path) if str(path) != ":memory:" else None
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        cause = check_header(self.path) if self.path is not None else None
+        if cause is not None:
+            raise DamagedLibrary(self.path, cause)
         try:
             self.conn = _connect(str(path), timeout)
+            # Reads page 1 and the schema: a truncated or overwritten header or schema page shows here. A full
+            # quick_check at every open costs too much on a big library (bench/damaged_db.py); damage deeper
+            # in the file is caught where it is met, by the same translation (query/transaction, cli main).
+            self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            self.conn.execute("PRAGMA page_count").fetchone()
             migrate(self.conn, self.path)
         except sqlite3.DatabaseError as exc:
-            raise DatabaseError(f"{path}: {exc}") from None
+            raise self.translate(exc) from None
         self.db = sqlite_utils.Database(self.conn)
         self._lock = threading.RLock()
         self.roots = RootStore(self)
@@ -57,6 +70,23 @@ class Library:
         self.playlists = PlaylistStore(self)
         self.kv = KVStore(self)
         self.index = IndexStore(self)
+
+    def translate(self, exc: sqlite3.DatabaseError) -> MediarecError:
+        """The one-line error for an sqlite3 error: DamagedLibrary when the file itself is bad."""
+        if self.path is not None and is_damage(exc):
+            return DamagedLibrary(self.path, str(exc))
+        return DatabaseError(f"{self.path or ':memory:'}: {exc}")
+
+    def periodic_backup(self) -> Path | None:
+        """A daily online backup (recovery.periodic_backup), after a scan or analysis succeeded; a backup that
+        cannot be written (disk full, read-only dir) is logged and the work it follows still counts."""
+        if self.path is None:
+            return None
+        try:
+            return periodic_backup(self.conn, self.path)
+        except (OSError, sqlite3.Error) as exc:
+            log.warning("%s: could not write the daily backup: %s", self.path, exc)
+            return None
 
     def close(self) -> None:
         with contextlib.suppress(sqlite3.Error):
@@ -78,17 +108,28 @@ class Library:
             if self.conn.in_transaction:
                 yield self.conn
                 return
-            self.conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
+                self.conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self.conn
+                except BaseException:
+                    if self.conn.in_transaction:  # SQLite may already have rolled back (disk full, I/O error)
+                        self.conn.execute("ROLLBACK")
+                    raise
+                else:
+                    self.conn.execute("COMMIT")
+            except sqlite3.DatabaseError as exc:
+                if is_damage(exc):
+                    raise self.translate(exc) from None
                 raise
-            else:
-                self.conn.execute("COMMIT")
 
     def query(self, sql: str, params: Any = ()) -> list[sqlite3.Row]:
-        return self.conn.execute(sql, params).fetchall()
+        try:
+            return self.conn.execute(sql, params).fetchall()
+        except sqlite3.DatabaseError as exc:
+            if is_damage(exc):
+                raise self.translate(exc) from None
+            raise
 
     def integrity_check(self) -> str:
         return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
