@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import shutil
 import sqlite3
 import threading
 from pathlib import Path
@@ -39,6 +41,31 @@ def _connect(path: str, timeout: float) -> sqlite3.Connection:
     return conn
 
 
+class ReadOnlyLibrary(DatabaseError):
+    """The library was opened for reading only (full disk, read-only folder): a write is refused, untried."""
+
+
+def _why_not_writable(path: Path) -> str | None:
+    """'the disk is full' / 'its folder is read-only' when that is why SQLite could not open `path`, else None."""
+    try:
+        if shutil.disk_usage(path.parent).free < 1 << 20:
+            return "the disk is full"
+        if os.statvfs(path.parent).f_flag & os.ST_RDONLY or not os.access(path.parent, os.W_OK):
+            return "its folder is read-only"
+    except OSError:
+        return None
+    return None
+
+
+def _connect_read_only(path: Path, timeout: float) -> sqlite3.Connection:
+    """The file as it is on disk, without the -wal/-shm files SQLite cannot create here. Only used when the
+    WAL is empty (so the main file holds every commit) and nobody can be writing (a full or read-only disk)."""
+    conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro&immutable=1", uri=True, timeout=timeout,
+                           isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
 class Library:
     """The user's library database. Open one per thread; writes go through `transaction()`."""
 
@@ -49,8 +76,12 @@ class Library:
         cause = check_header(self.path) if self.path is not None else None
         if cause is not None:
             raise DamagedLibrary(self.path, cause)
+        self.read_only: str | None = None  # why writes are refused, when they are
         try:
-            self.conn = _connect(str(path), timeout)
+            try:
+                self.conn = _connect(str(path), timeout)
+            except sqlite3.OperationalError as exc:
+                self.conn = self._open_read_only(exc, timeout)
             # Reads page 1 and the schema: a truncated or overwritten header or schema page shows here. A full
             # quick_check at every open costs too much on a big library (bench/damaged_db.py); damage deeper
             # in the file is caught where it is met, by the same translation (query/transaction, cli main).
@@ -71,10 +102,23 @@ class Library:
         self.kv = KVStore(self)
         self.index = IndexStore(self)
 
+    def _open_read_only(self, exc: sqlite3.OperationalError, timeout: float) -> sqlite3.Connection:
+        """Reading still works on a full or read-only disk: open the file read-only, or raise `exc` as it is."""
+        why = _why_not_writable(self.path) if self.path is not None and self.path.is_file() else None
+        wal = Path(f"{self.path}-wal")
+        if why is None or (wal.exists() and wal.stat().st_size > 0):
+            raise exc
+        self.read_only = why
+        log.warning("%s: %s: opened read-only; nothing can be saved until that changes", self.path, why)
+        return _connect_read_only(self.path, timeout)
+
     def translate(self, exc: sqlite3.DatabaseError) -> MediarecError:
         """The one-line error for an sqlite3 error: DamagedLibrary when the file itself is bad."""
         if self.path is not None and is_damage(exc):
             return DamagedLibrary(self.path, str(exc))
+        if "disk is full" in str(exc) or (self.path is not None and _why_not_writable(self.path) == "the disk is full"):
+            return DatabaseError(f"{self.path}: the disk is full; nothing of this change was saved (the library "
+                                 "is intact): free some space and try again")
         return DatabaseError(f"{self.path or ':memory:'}: {exc}")
 
     def periodic_backup(self) -> Path | None:
@@ -108,6 +152,9 @@ class Library:
             if self.conn.in_transaction:
                 yield self.conn
                 return
+            if self.read_only:
+                raise ReadOnlyLibrary(f"{self.path}: {self.read_only}, so the library is read-only now; "
+                                      "nothing was changed")
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
                 try:
@@ -119,7 +166,7 @@ class Library:
                 else:
                     self.conn.execute("COMMIT")
             except sqlite3.DatabaseError as exc:
-                if is_damage(exc):
+                if is_damage(exc) or "disk is full" in str(exc):
                     raise self.translate(exc) from None
                 raise
 
