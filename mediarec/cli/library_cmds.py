@@ -138,6 +138,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         return 0
     db = doc["database"]
     print(f"Database {db['path']}: schema {db['schema_version']}, integrity {db['integrity']}")
+    if doc["backups"]:
+        print(f"  {len(doc['backups'])} backup(s), newest {os.path.basename(doc['backups'][0])} "
+              "('mediarec doctor --restore-backup' puts it in place if the library is ever damaged)")
     dev = doc["device"]
     print(f"Models run on: {dev['device']} (setting: {dev['setting']})" + (f"; {dev['note']}" if "note" in dev else ""))
     for section in doc.get("extractors", []):
@@ -197,11 +200,14 @@ def _problems(args: argparse.Namespace) -> int:
 
 
 def doctor_doc(ctx) -> dict:
+    from ..library.recovery import backups
+
     lib = ctx.lib
     doc = {
         "database": {"path": str(lib.path), "schema_version": lib.schema_version,
                      "integrity": lib.integrity_check()},
         "file_status": lib.file_status.list(include_ignored=False),
+        "backups": [str(b) for b in backups(lib.path)] if lib.path else [],
         "paths": {k: str(v) for k, v in ctx.paths.__dict__.items()},
     }
     from ..extract.device import describe

@@ -56,6 +56,8 @@ def _one_line_damage(capsys, data, restore=True):
 def test_page_overwritten_then_restore_newest_backup(capsys, scanned):
     db = scanned / "library.db"
     assert recovery.backups(db), "a successful scan leaves a daily backup"
+    code, out, _ = run(capsys, "--data-dir", str(scanned), "doctor", "--json")
+    assert code == 0 and "library.db.daily-" in out
     _overwrite_media_page(db)
     before = _digest(db)
     line = _one_line_damage(capsys, scanned)
