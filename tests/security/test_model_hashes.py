@@ -124,3 +124,19 @@ def test_cached_onnx_that_changed_is_exported_again(app_dirs):
     again = musicnn_net.Tagger(weights, app_dirs["models"], backend="onnx")
     assert again.backend == "onnx" and verify.matches_record(onnx)
     assert onnx.read_bytes() != good[:-100] + b"\x00" * 100
+
+
+def test_joined_whisper_base_that_changed_is_joined_again(tmp_path):
+    from mediarec.extract.models import whisper
+
+    first, second = tmp_path / "pkg1", tmp_path / "pkg2"
+    first.mkdir()
+    second.mkdir()
+    (first / "model.bin.part1").write_bytes(b"A" * 1000)
+    (second / "model.bin.part2").write_bytes(b"B" * 500)
+    (second / "config.json").write_text("{}")
+    target = whisper.join_base(tmp_path / "models", (first, second))
+    assert verify.matches_record(target / "model.bin")
+    (target / "model.bin").write_bytes(b"C" * 1500)  # swapped in the user-writable models dir
+    target = whisper.join_base(tmp_path / "models", (first, second))
+    assert (target / "model.bin").read_bytes() == b"A" * 1000 + b"B" * 500

