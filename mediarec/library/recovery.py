@@ -96,6 +96,26 @@ def backup_is_good(path: Path) -> bool:
         return False
 
 
+def damage(db_path: Path) -> str | None:
+    """What is wrong with `db_path` (header, then PRAGMA quick_check: seconds on a big library), or None when it
+    is sound or absent. The recovery commands ask this first, so a healthy library is never set aside."""
+    db_path = Path(db_path)
+    if not db_path.exists():
+        return None
+    cause = check_header(db_path)
+    if cause is not None:
+        return cause
+    try:
+        conn = sqlite3.connect(f"{db_path.absolute().as_uri()}?mode=ro", uri=True)
+        try:
+            result = conn.execute("PRAGMA quick_check").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return str(exc) if is_damage(exc) else None  # locked, or a full disk: not the file's fault
+    return None if result == "ok" else result
+
+
 def newest_backup(db_path: Path) -> Path | None:
     """The newest backup that exists (not checked: naming it in a message must stay cheap)."""
     found = backups(Path(db_path))
@@ -130,9 +150,16 @@ class Recovered:
         return f"Started a fresh library{kept}"
 
 
+def _require_damage(db_path: Path) -> None:
+    if damage(db_path) is None:
+        raise MediarecError(f"{db_path}: the library database is not damaged (quick_check ok); nothing was changed")
+
+
 def restore_newest_backup(db_path: Path) -> Recovered:
-    """Put the newest backup that passes quick_check in place of the damaged file (kept aside)."""
+    """Put the newest backup that passes quick_check in place of the damaged file (kept aside). Refused for a
+    library that is not damaged: its newer history would be set aside for an older copy."""
     db_path = Path(db_path)
+    _require_damage(db_path)
     good = next((b for b in backups(db_path) if backup_is_good(b)), None)
     if good is None:
         raise MediarecError(f"{db_path}: no usable backup next to it; 'mediarec doctor --start-fresh' "
@@ -145,7 +172,8 @@ def restore_newest_backup(db_path: Path) -> Recovered:
 
 
 def start_fresh(db_path: Path) -> Recovered:
-    """Keep the damaged file aside; the next open creates an empty library."""
+    """Keep the damaged file aside; the next open creates an empty library. Refused for a sound library."""
+    _require_damage(Path(db_path))
     return Recovered("fresh", set_aside(Path(db_path)))
 
 
@@ -171,5 +199,5 @@ def periodic_backup(conn: sqlite3.Connection, db_path: Path, now: float | None =
     return dest
 
 
-__all__ = ["DamagedLibrary", "is_damage", "check_header", "backups", "newest_backup", "restore_newest_backup",
+__all__ = ["DamagedLibrary", "is_damage", "damage", "check_header", "backups", "newest_backup", "restore_newest_backup",
            "start_fresh", "periodic_backup", "set_aside", "Recovered", "backup_is_good"]

@@ -80,7 +80,7 @@ def test_truncated_then_start_fresh_keeps_it_aside(capsys, scanned):
     _one_line_damage(capsys, scanned)
     code, out, err = run(capsys, "--data-dir", str(scanned), "doctor", "--start-fresh")
     assert code == 0 and "Started a fresh library" in out and "0 item(s)" in out, err
-    kept = [p for p in scanned.iterdir() if ".damaged-" in p.name]
+    kept = [p for p in scanned.iterdir() if ".damaged-" in p.name and not p.name.endswith(("-wal", "-shm"))]
     assert len(kept) == 1 and _digest(kept[0]) == before
     assert run(capsys, "--data-dir", str(scanned), "status")[0] == 0
 
@@ -95,8 +95,17 @@ def test_not_a_database_without_backup(capsys, tmp_path):
     assert code == 1 and "no usable backup" in err and len(err.strip().splitlines()) == 1
     assert (data / "library.db").read_text().startswith("these are my notes")  # nothing moved on failure
     assert run(capsys, "--data-dir", str(data), "doctor", "--start-fresh")[0] == 0
-    kept = [p for p in data.iterdir() if ".damaged-" in p.name]
+    kept = [p for p in data.iterdir() if ".damaged-" in p.name and not p.name.endswith(("-wal", "-shm"))]
     assert len(kept) == 1 and kept[0].read_text().startswith("these are my notes")
+
+
+def test_a_sound_library_is_never_set_aside(capsys, scanned):
+    before = _digest(scanned / "library.db")
+    for flag in ("--restore-backup", "--start-fresh"):
+        code, out, err = run(capsys, "--data-dir", str(scanned), "doctor", flag)
+        assert code == 1 and "not damaged" in err
+    assert _digest(scanned / "library.db") == before
+    assert not [p for p in scanned.iterdir() if ".damaged-" in p.name]
 
 
 def test_a_damaged_backup_is_passed_over(capsys, scanned):
