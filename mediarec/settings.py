@@ -125,12 +125,15 @@ class Settings:
         if path is None or not Path(path).exists():
             return cls()
         try:
-            with open(path, "rb") as f:
-                data = tomllib.load(f)
+            raw = Path(path).read_bytes()
+            text = raw.decode("utf-8")
+            data = tomllib.loads(text)
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{path}: not a TOML text file (byte {exc.start} is not UTF-8)") from None
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: {exc}") from None
+            raise ConfigError(f"{path}: {_where(text, exc)}{exc}") from None
         except OSError as exc:
-            raise ConfigError(f"{path}: {exc.strerror}") from None
+            raise ConfigError(f"{path}: {exc.strerror or exc}") from None
         return _build(cls, data, prefix="")
 
     def save(self, path: str | os.PathLike) -> None:
@@ -147,6 +150,24 @@ _VALID_CHOICES = {"analyze.device": ("auto", "cpu", "cuda"), "playlists.format":
 _RANGES = {"recommend.exploration": (0.0, 1.0), "recommend.weights.audio": (0.0, 10.0),
            "recommend.weights.visual": (0.0, 10.0), "recommend.weights.text": (0.0, 10.0),
            "recommend.weights.mood": (0.0, 10.0), "analyze.workers": (0, 256)}
+
+
+def _where(text: str, exc: Exception) -> str:
+    """'analyze.workers: ' for a syntax error on a `workers = ...` line under [analyze]; '' when unknown."""
+    import re
+
+    m = re.search(r"at line (\d+)", str(exc))
+    if not m and "end of document" not in str(exc):
+        return ""
+    lines = text.splitlines()[: int(m.group(1))] if m else text.rstrip().splitlines()
+    if not lines:
+        return ""
+    key = re.match(r"\s*([A-Za-z0-9_.\-]+)\s*=", lines[-1])
+    table = next((t.group(1) for t in (re.match(r"\s*\[+\s*([^\]]+?)\s*\]", ln) for ln in reversed(lines))
+                  if t), "")
+    if not key:
+        return f"[{table}]: " if table else ""
+    return f"{table + '.' if table else ''}{key.group(1)}: "
 
 
 def _diff(obj, default) -> dict:

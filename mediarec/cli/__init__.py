@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sqlite3
 import sys
 from dataclasses import dataclass
 from typing import Callable
@@ -90,6 +91,14 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except BrokenPipeError:
         return 0
+    except sqlite3.DatabaseError as exc:  # the boundary: damage met anywhere below becomes one line
+        from ..library.recovery import DamagedLibrary, is_damage
+        from ..paths import AppPaths
+
+        db = AppPaths.resolve(args.data_dir).db
+        err = DamagedLibrary(db, str(exc)) if is_damage(exc) else f"{db}: {exc}"
+        print(f"mediarec: {err}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from ..jobs import run_job
 from ..library.media import PUBLIC_FIELDS
 from ..tasks import NoLibraryFolders, scan_task
 from . import command
-from .context import load_paths, open_context
+from .context import daily_backup, load_paths, open_context
 from .output import ProgressBar, fmt_duration, items_doc, print_json, print_table
 
 
@@ -37,6 +37,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         return 1
     finally:
         bar.close()
+    daily_backup(paths)
     if args.json:
         with open_context(args) as ctx:
             print_json({"report": report.__dict__, "counts": ctx.lib.media.counts()})
@@ -114,6 +115,11 @@ def _configure_doctor(p: argparse.ArgumentParser) -> None:
                         "analysis tries again")
     p.add_argument("--all", action="store_true", help="with --retry: every problem not ignored")
     p.add_argument("--ignore", metavar="PATH", help="hide PATH's problems from doctor and status (kept; not retried)")
+    fix = p.add_mutually_exclusive_group()
+    fix.add_argument("--restore-backup", action="store_true",
+                     help="a damaged library: put the newest good backup in its place (the damaged file is kept aside)")
+    fix.add_argument("--start-fresh", action="store_true",
+                     help="a damaged library: keep it aside under a new name and start an empty one")
     _json_flag(p)
 
 
@@ -121,6 +127,8 @@ def _configure_doctor(p: argparse.ArgumentParser) -> None:
 def cmd_doctor(args: argparse.Namespace) -> int:
     if (args.all and args.retry) or args.retry == "" and not args.all or args.all and args.retry is None:
         raise SystemExit("mediarec doctor: --retry PATH or --retry --all")
+    if args.restore_backup or args.start_fresh:
+        return _recover(args)
     if args.retry is not None or args.ignore:
         return _problems(args)
     with open_context(args) as ctx:
@@ -130,6 +138,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         return 0
     db = doc["database"]
     print(f"Database {db['path']}: schema {db['schema_version']}, integrity {db['integrity']}")
+    if doc["backups"]:
+        print(f"  {len(doc['backups'])} backup(s), newest {os.path.basename(doc['backups'][0])} "
+              "('mediarec doctor --restore-backup' puts it in place if the library is ever damaged)")
     dev = doc["device"]
     print(f"Models run on: {dev['device']} (setting: {dev['setting']})" + (f"; {dev['note']}" if "note" in dev else ""))
     for section in doc.get("extractors", []):
@@ -141,6 +152,22 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         print(f"{len(doc['file_status'])} problem(s):")
         print_table([(r["stage"], r["kind"], r["path"], r["message"]) for r in doc["file_status"]],
                     ("stage", "kind", "path", "message"))
+    return 0
+
+
+def _recover(args: argparse.Namespace) -> int:
+    """doctor --restore-backup | --start-fresh: never opens the damaged file, only renames it aside."""
+    from ..library import recovery
+
+    paths, _ = load_paths(args)
+    done = recovery.restore_newest_backup(paths.db) if args.restore_backup else recovery.start_fresh(paths.db)
+    with open_context(args) as ctx:  # opens (and migrates) what is now in place: proves it is readable
+        items = sum(n for by_status in ctx.lib.media.counts().values() for n in by_status.values())
+    if args.json:
+        print_json({"action": done.action, "items": items, "kept_as": str(done.kept_as) if done.kept_as else None,
+                    "restored_from": str(done.restored_from) if done.restored_from else None})
+    else:
+        print(done.summary() + f"; {items} item(s) in the library now")
     return 0
 
 
@@ -173,11 +200,14 @@ def _problems(args: argparse.Namespace) -> int:
 
 
 def doctor_doc(ctx) -> dict:
+    from ..library.recovery import backups
+
     lib = ctx.lib
     doc = {
         "database": {"path": str(lib.path), "schema_version": lib.schema_version,
                      "integrity": lib.integrity_check()},
         "file_status": lib.file_status.list(include_ignored=False),
+        "backups": [str(b) for b in backups(lib.path)] if lib.path else [],
         "paths": {k: str(v) for k, v in ctx.paths.__dict__.items()},
     }
     from ..extract.device import describe

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .device import onnx_providers
+from .models.verify import matches_record, record
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,10 @@ def cached_onnx(models_dir: str | os.PathLike, name: str, key: str, export: Call
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{name}-{key}.onnx"
     if target.exists():
-        return target
+        if matches_record(target):
+            return target
+        # The models dir is the user's to write: a file that is not what we exported is never loaded.
+        log.warning("%s: not the file exported here (SHA-256 differs or is not recorded); exporting it again", target)
     failed = target.with_suffix(".failed")
     if remember and failed.exists():
         raise EarlierFailure(f"{failed.read_text(encoding='utf-8').strip()} (remembered in {failed})")
@@ -52,6 +56,7 @@ def cached_onnx(models_dir: str | os.PathLike, name: str, key: str, export: Call
         log.info("exporting %s to ONNX (once): %s", name, target)
         export(tmp)
         os.replace(tmp, target)  # atomic: two workers exporting at once both end with a whole file
+        record(target)  # <target>.sha256, checked at every later use
     except remember as exc:
         failed.write_text(f"{type(exc).__name__}: {exc}\n", encoding="utf-8")
         raise

@@ -6,14 +6,25 @@ only deleted once a newer build is in place.
 
 FORMAT says how the files are laid out; a manifest of another format is not read (the space is then
 searched exactly and reported stale until it is rebuilt). 1: Annoy over the items, rows in media order.
-2: cells (see cells.py): rows in cell order, Annoy over the cell centroids, `<space>-<id>.cells.npz`."""
+2: cells (see cells.py): rows in cell order, Annoy over the cell centroids, `<space>-<id>.cells.npz`.
+
+`checksums` (filled by write_manifest) holds each named file's size and a BLAKE2b of it (files up to 8 MiB:
+whole; larger: first and last 64 KiB and 64 sampled 4 KiB blocks): read_manifest checks them, so a
+truncated, overwritten or swapped file makes the space unusable (searched exactly, rebuilt) rather than a
+crash or a wrong answer. Sampled above 8 MiB because a whole hash at every load grows with the library
+(bench/index_checksum.py); a damaged block between samples of a big file is then left to the shape, count
+and first-vector checks at open."""
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 FORMAT = 2
 
@@ -38,29 +49,75 @@ class Manifest:
     files: dict[str, str]  # ann, vectors, cells, stats: names inside the index dir
     calibration: list[dict[str, float]] = field(default_factory=list)  # [{probe, search_k, recall}] as tried
     format: int = FORMAT
+    checksums: dict[str, dict[str, Any]] = field(default_factory=dict)  # file name -> {size, sample}
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+_WHOLE_UP_TO = 8 * 2**20  # hashed whole below this (~10 ms); sampled above
+_EDGE = 64 * 1024
+_BLOCK = 4096
+_SAMPLES = 64
+
+
+def sample_digest(path: Path) -> dict[str, Any]:
+    """{size, sample}: BLAKE2b over the size and the whole file when it is small, else its first and last
+    64 KiB and 64 evenly spread 4 KiB blocks."""
+    size = os.path.getsize(path)
+    h = hashlib.blake2b(str(size).encode(), digest_size=16)
+    with open(path, "rb") as f:
+        if size <= _WHOLE_UP_TO:
+            h.update(f.read())
+            return {"size": size, "sample": h.hexdigest()}
+        offsets = [0, max(0, size - _EDGE)] + [size * i // (_SAMPLES + 1) for i in range(1, _SAMPLES + 1)]
+        for i, off in enumerate(offsets):
+            f.seek(off)
+            h.update(f.read(_EDGE if i < 2 else _BLOCK))
+    return {"size": size, "sample": h.hexdigest()}
+
+
+def files_problem(index_dir: Path, manifest: Manifest) -> str | None:
+    """Why the files the manifest names are not the ones it was written with (None: they are, or it is
+    from before checksums were recorded)."""
+    for name, want in manifest.checksums.items():
+        try:
+            got = sample_digest(Path(index_dir) / name)
+        except OSError as exc:
+            return f"{name}: {exc.strerror or exc}"
+        if got["size"] != want.get("size"):
+            return f"{name}: {got['size']} bytes, the manifest says {want.get('size')} (truncated or replaced)"
+        if got["sample"] != want.get("sample"):
+            return f"{name}: content differs from the build's checksum (damaged or replaced)"
+    return None
 
 
 def manifest_path(index_dir: Path, space: str) -> Path:
     return Path(index_dir) / f"{space}.json"
 
 
-def read_manifest(index_dir: Path, space: str) -> Manifest | None:
-    """The current manifest, or None if there is none, it cannot be understood or it is of another
-    format (then: rebuild)."""
+def read_manifest(index_dir: Path, space: str, verify: bool = True) -> Manifest | None:
+    """The current manifest, or None if there is none, it cannot be understood, it is of another format,
+    or (with `verify`) a file it names fails its checksum (then: search exactly, rebuild)."""
     path = manifest_path(index_dir, space)
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-        if doc.get("format") != FORMAT:
+        if not isinstance(doc, dict) or doc.get("format") != FORMAT:
             return None
-        return Manifest(**doc)
+        manifest = Manifest(**doc)
     except (OSError, ValueError, TypeError):
         return None
+    problem = files_problem(index_dir, manifest) if verify else None
+    if problem:
+        log.warning("%s index: %s; searching exactly until it is rebuilt", space, problem)
+        return None
+    return manifest
 
 
 def write_manifest(index_dir: Path, manifest: Manifest) -> None:
+    """Record the checksums of the files it names (written and closed by now), then swap it in atomically."""
+    manifest.checksums = {name: sample_digest(Path(index_dir) / name) for name in sorted(set(manifest.files.values()))
+                          if (Path(index_dir) / name).is_file()}
     path = manifest_path(index_dir, manifest.space)
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as f:
@@ -70,4 +127,4 @@ def write_manifest(index_dir: Path, manifest: Manifest) -> None:
     os.replace(tmp, path)
 
 
-__all__ = ["Manifest", "manifest_path", "read_manifest", "write_manifest", "FORMAT"]
+__all__ = ["Manifest", "manifest_path", "read_manifest", "write_manifest", "FORMAT", "files_problem", "sample_digest"]

@@ -24,7 +24,7 @@ from .build import CALIBRATION_K, candidates_for, load_layout
 from .cells import scan as scan_cells
 from .compose import Layout, compose
 from .ids import EMPTY_IDS, sorted_find, sorted_lookup
-from .manifest import Manifest, manifest_path, read_manifest
+from .manifest import Manifest, files_problem, manifest_path, read_manifest
 from .spaces import SPACES
 
 if TYPE_CHECKING:
@@ -166,10 +166,13 @@ class SpaceIndex:
         del old  # its mapped files stay valid for any caller still holding the arrays
 
     def _open_build(self) -> _Built | None:
-        m = read_manifest(self.index_dir, self.space.name)
+        m = read_manifest(self.index_dir, self.space.name, verify=False)
         if m is None:
             self.problem = None
             return None
+        damaged = files_problem(self.index_dir, m)  # truncated or swapped files: exact search until rebuilt
+        if damaged:
+            raise IndexUnavailable(damaged)
         media_ids, kinds = self.lib.index.items(self.space.name, m.build_id)
         if len(media_ids) != m.items:
             raise IndexUnavailable(f"{self.space.name}: id map holds {len(media_ids)} items, manifest {m.items}")

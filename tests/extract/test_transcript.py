@@ -197,7 +197,7 @@ def test_base_model_parts_are_joined_once_atomically(tmp_path):
     models = tmp_path / "models"
     target = whisper.join_base(models, (first, second))
     assert (target / "model.bin").read_bytes() == b"A" * 1000 + b"B" * 500
-    assert sorted(p.name for p in target.iterdir()) == ["config.json", "model.bin", "tokenizer.json"]
+    assert sorted(p.name for p in target.iterdir()) == ["config.json", "model.bin", "model.bin.sha256", "tokenizer.json"]
     assert [p.name for p in models.iterdir()] == ["whisper-base"]  # no temporary folder left behind
     mtime = (target / "model.bin").stat().st_mtime_ns
     whisper.join_base(models, (first, second))

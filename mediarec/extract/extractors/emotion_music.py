@@ -77,6 +77,9 @@ K = 0.2  # evidence (summed tag probability) at which the tags get half their ma
 W_MAX = {"arousal": 0.4, "valence": 0.3}
 
 from ..moods import mood_of  # noqa: E402 - the same mood words for music and speech (extract/moods.py)
+from ..models.verify import problem as model_problem, verify  # noqa: E402 - hash check before loading
+
+VIBENET_HASH_NAME = "vibenet/efficientnet_model.onnx"
 
 
 def model_path() -> Path | None:
@@ -105,6 +108,8 @@ class MusicEmotion(Extractor):
         reason = super().check(runtime)
         if reason is None and model_path() is None:
             reason = "the vibenet model is missing (PyPI package vibenet==0.1.0)"
+        elif reason is None:
+            reason = model_problem(model_path(), VIBENET_HASH_NAME, "emotion.music")
         return reason
 
     def load(self, runtime: Runtime) -> None:
@@ -113,6 +118,7 @@ class MusicEmotion(Extractor):
         path = model_path()
         if path is None:
             raise MissingDependency("emotion.music", "the vibenet model is missing", "pip install vibenet==0.1.0")
+        verify(path, VIBENET_HASH_NAME, "emotion.music")
         self.session = session(path, runtime.device, runtime.threads)
         self.predict(np.zeros(RATE, np.float32))  # imports and first-run allocations now, not on the first file
 

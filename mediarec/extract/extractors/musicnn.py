@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ...errors import MissingDependency
 from ..base import Extractor, ExtractorSpec, FeatureResult, MediaInput, Runtime, register
 from ..models import musicnn_net as net
 
@@ -111,8 +112,11 @@ class Musicnn(Extractor):
             return f"musicnn weights missing in {folder}: {', '.join(missing)} (tools/convert_musicnn.py makes them)"
         try:
             read_tags(folder)
+            net.verify_weights(folder)
         except (OSError, ValueError) as exc:
             return f"musicnn tag list unreadable: {exc}"
+        except MissingDependency as exc:  # a weights file that is not the one we ship: refused
+            return str(exc)
         return None
 
     def load(self, runtime: Runtime) -> None:

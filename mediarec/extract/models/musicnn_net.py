@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ..onnx_cache import EarlierFailure, cached_onnx, file_hash, onnx_or_torch, session
+from .verify import verify
 from .musicnn_input import N_MELS, PATCH_FRAMES, SAMPLE_RATE, log_mel_patches, patch_count
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,13 @@ def weights_dir(models_dir: str | os.PathLike | None = None) -> Path:
     return SHIPPED_DIR
 
 
+def verify_weights(folder: str | os.PathLike) -> None:
+    """Both models' weights in `folder` are the converted files we ship (SHA-256); ModelRefused names one
+    that is not. A user's own copy in the models dir is held to the same hashes."""
+    for name in MODELS:
+        verify(Path(folder) / f"{name}.npz", f"musicnn/{name}.npz", "music tags (musicnn)")
+
+
 class Tagger:
     """One musicnn model run on log-mel patches: onnxruntime (exported once, cached under the models dir
     by weights hash) or, if export or loading fails, torch eager, with the reason logged.
@@ -54,7 +62,7 @@ class Tagger:
 
     def __init__(self, weights: str | os.PathLike, models_dir: str | os.PathLike, device: str = "cpu",
                  threads: int = 1, backend: str = "auto", int8: bool = False):
-        self.weights = Path(weights)
+        self.weights = verify(weights, f"musicnn/{Path(weights).name}", "music tags (musicnn)")
         self.name = self.weights.stem
         self.device, self.threads = device, max(1, threads)
         self.backend = ""

