@@ -211,8 +211,15 @@ def _v2_index_items(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX media_updated ON media(updated_at)")
 
 
+def _v4_browse_facts(conn: sqlite3.Connection) -> None:
+    from .browse_facts import migrate_v4  # the shell's table (ui library); its DDL lives with it
+
+    migrate_v4(conn)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _v1_initial),
     Migration(2, "index_items: dense ids of the similarity indexes", _v2_index_items),
+    Migration(4, "browse_facts: what the library table filters and sorts on", _v4_browse_facts),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
