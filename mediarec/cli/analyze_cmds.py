@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import argparse
 
-from ..extract.runner import analyze
 from ..jobs import run_job
+from ..tasks import analyze_task, rebuild_task
 from . import command
-from .context import open_context
+from .context import load_paths
 from .output import ProgressBar, print_json
 
 
@@ -23,19 +23,17 @@ def _configure(p: argparse.ArgumentParser) -> None:
 def cmd_analyze(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise SystemExit("mediarec analyze: --workers must be at least 1")
-    with open_context(args) as ctx:
-        bar = ProgressBar(enabled=not args.json)
-        try:
-            report = run_job(analyze(ctx.lib, ctx.paths, ctx.settings, only=args.only, kind=args.kind,
-                                     limit=args.limit, workers=args.workers), bar)
-        finally:
-            bar.close()
+    paths, settings = load_paths(args)
+    bar = ProgressBar(enabled=not args.json)
+    try:
+        report = run_job(analyze_task(paths, settings, only=args.only, kind=args.kind, limit=args.limit,
+                                      workers=args.workers), bar)
         indexes = {}
         if report.results and not args.no_index:
             # Until a rebuild lands, new items are searched exactly; rebuilding now keeps that set small.
-            from ..index import rebuild
-
-            indexes = rebuild(ctx.lib, ctx.paths.index_dir)
+            indexes = run_job(rebuild_task(paths), bar).spaces
+    finally:
+        bar.close()
     if args.json:
         print_json({"report": report.__dict__, "indexes": indexes})
     else:

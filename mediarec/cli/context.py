@@ -25,8 +25,14 @@ class Context:
         self.close()
 
 
-def open_context(args: argparse.Namespace) -> Context:
+def load_paths(args: argparse.Namespace) -> tuple[AppPaths, Settings]:
+    """The app's paths (created) and settings, for commands that run a job opening its own library."""
     paths = AppPaths.resolve(getattr(args, "data_dir", None))
     settings = Settings.load(paths.settings_file)  # before touching the disk: a bad config fails fast
     paths.ensure()
+    return paths, settings
+
+
+def open_context(args: argparse.Namespace) -> Context:
+    paths, settings = load_paths(args)
     return Context(paths, settings, Library(paths.db))

@@ -4,10 +4,12 @@ from __future__ import annotations
 import argparse
 import time
 
-from ..index import BuildOptions, SPACES, rebuild, status
+from ..index import BuildOptions, SPACES, status
+from ..jobs import run_job
+from ..tasks import rebuild_task
 from . import command
 from .context import open_context
-from .output import fmt_duration, print_json, print_table
+from .output import ProgressBar, fmt_duration, print_json, print_table
 
 
 def _configure(p: argparse.ArgumentParser) -> None:
@@ -22,8 +24,13 @@ def cmd_index(args: argparse.Namespace) -> int:
     with open_context(args) as ctx:
         built = None
         if args.rebuild:
-            # In the foreground the user is waiting: build on every core.
-            built = rebuild(ctx.lib, ctx.paths.index_dir, args.space, only_stale=False, opts=BuildOptions(n_jobs=-1))
+            bar = ProgressBar(enabled=not args.json)
+            try:
+                # In the foreground the user is waiting: build on every core.
+                built = run_job(rebuild_task(ctx.paths, spaces=args.space, only_stale=False,
+                                             opts=BuildOptions(n_jobs=-1)), bar).spaces
+            finally:
+                bar.close()
         spaces = [s for s in status(ctx.lib, ctx.paths.index_dir) if not args.space or s["space"] in args.space]
     if args.json:
         print_json({"index_dir": str(ctx.paths.index_dir), "spaces": spaces, "rebuilt": built})

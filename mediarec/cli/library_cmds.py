@@ -6,9 +6,9 @@ import sys
 
 from ..jobs import run_job
 from ..library.media import PUBLIC_FIELDS
-from ..scan.scanner import scan
+from ..tasks import NoLibraryFolders, scan_task
 from . import command
-from .context import open_context
+from .context import load_paths, open_context
 from .output import ProgressBar, fmt_duration, items_doc, print_json, print_table
 
 
@@ -27,21 +27,20 @@ def _configure_scan(p: argparse.ArgumentParser) -> None:
 
 @command("scan", "add PATHs as library folders (if given) and scan all folders", _configure_scan)
 def cmd_scan(args: argparse.Namespace) -> int:
-    with open_context(args) as ctx:
-        for path in args.paths:
-            ctx.lib.roots.add(path)
-        if not ctx.lib.roots.active():
-            print("mediarec: no library folders yet; run 'mediarec scan FOLDER'", file=sys.stderr)
-            return 1
-        bar = ProgressBar(enabled=not args.json)
-        try:
-            report = run_job(scan(ctx.lib, ctx.settings.scan), bar)
-        finally:
-            bar.close()
-        if args.json:
+    paths, settings = load_paths(args)
+    bar = ProgressBar(enabled=not args.json)
+    try:
+        report = run_job(scan_task(paths.db, settings, args.paths), bar)
+    except NoLibraryFolders as exc:
+        print(f"mediarec: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        bar.close()
+    if args.json:
+        with open_context(args) as ctx:
             print_json({"report": report.__dict__, "counts": ctx.lib.media.counts()})
-        else:
-            print(f"Scanned {report.roots} folder(s) in {report.seconds:.1f} s: {report.summary()}")
+    else:
+        print(f"Scanned {report.roots} folder(s) in {report.seconds:.1f} s: {report.summary()}")
     return 0
 
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from ..errors import Cancelled
 from ..jobs import CancelToken, Job, Progress, ProgressClock
@@ -121,13 +123,41 @@ def _crashed(task: Task, exc: BaseException) -> dict[str, Outcome]:
     return {name: Outcome(error_kind=kind, message=msg) for name in task.extractors}
 
 
+class FirstIds:
+    """Media ids an analysis takes before the rest, in the order given; `add` works from any thread
+    while the job runs (the item being played is analysed next, so its More like this works soon)."""
+
+    def __init__(self, ids: Iterable[int] = ()):
+        self._lock = threading.Lock()
+        self._ids = [int(i) for i in ids]
+        self.version = 0
+
+    def add(self, *ids: int) -> None:
+        with self._lock:
+            self._ids = [int(i) for i in ids] + [i for i in self._ids if i not in ids]
+            self.version += 1
+
+    def ids(self) -> list[int]:
+        with self._lock:
+            return list(self._ids)
+
+
+def _take_first(queue: list[Task], first: FirstIds) -> None:
+    """Reorder `queue` (popped from its end) so the tasks of `first`'s ids come out first, in its order."""
+    rank = {mid: r for r, mid in enumerate(first.ids())}
+    if rank:
+        queue.sort(key=lambda t: -rank.get(t.media_id, len(rank)))  # stable: the rest keep their order
+
+
 def analyze(lib: Library, paths: AppPaths, settings: Settings, only: list[str] | None = None,
             kind: str | None = None, limit: int | None = None, workers: int | None = None,
             cancel: CancelToken | None = None, in_process: bool = False,
-            modules: tuple[str, ...] = ()) -> Job[AnalyzeReport]:
+            modules: tuple[str, ...] = (), first: FirstIds | None = None) -> Job[AnalyzeReport]:
     """Analyse every file with stale results. `in_process` runs without a pool (tests, debugging);
-    `modules` are imported in each worker first (extractors registered outside mediarec)."""
+    `modules` are imported in each worker first (extractors registered outside mediarec); `first`:
+    media ids to analyse before the rest (within `limit`, they count first)."""
     cancel = cancel or CancelToken()
+    first = first or FirstIds()
     started = time.monotonic()
     workers = workers or settings.analyze.workers or (os.cpu_count() or 1)
     runtime = make_runtime(paths, settings, workers)
@@ -144,7 +174,11 @@ def analyze(lib: Library, paths: AppPaths, settings: Settings, only: list[str] |
         if name in wanted:
             names.append(name)
     yield Progress(0, None, "Planning analysis…")
-    tasks = plan(lib, names, kind=kind, limit=limit, available=available)
+    tasks = plan(lib, names, kind=kind, limit=None if first.ids() else limit, available=available)
+    if first.ids():
+        order = list(reversed(tasks))
+        _take_first(order, first)
+        tasks = list(reversed(order))[:limit] if limit else list(reversed(order))
     names = sorted({n for t in tasks for n in t.extractors})  # with the inputs the plan added
     versions = {n: create(n).spec.version for n in available}
     writer = _ResultWriter(lib, report, versions)
@@ -156,15 +190,20 @@ def analyze(lib: Library, paths: AppPaths, settings: Settings, only: list[str] |
     try:
         if in_process:
             init_worker(names, runtime, policy, modules)
-            for done, task in enumerate(tasks):
+            queue, seen = list(reversed(tasks)), first.version
+            for done in range(len(tasks)):
                 cancel.check()
+                if first.version != seen:
+                    seen = first.version
+                    _take_first(queue, first)
+                task = queue.pop()
                 if clock.due():
                     yield clock.progress(done, f"Analysing {os.path.basename(task.item['path'])}")
                 writer.add(task, run_task(task))
         else:
             pool = IsolatingPool(min(workers, len(tasks)), initializer=init_worker,
                                  initargs=(names, runtime, policy, modules), threads_per_worker=runtime.threads)
-            yield from _run_on_pool(pool, tasks, writer, clock, cancel, workers, settings.analyze.file_timeout)
+            yield from _run_on_pool(pool, tasks, writer, clock, cancel, workers, settings.analyze.file_timeout, first)
     finally:
         writer.flush()
     report.seconds = time.monotonic() - started
@@ -184,12 +223,15 @@ def _submit(pool: Executor, task: Task, base_timeout: float) -> Future:
 
 
 def _run_on_pool(pool: Executor, tasks: list[Task], writer: _ResultWriter, clock: ProgressClock,
-                 cancel: CancelToken, workers: int, timeout: float):
+                 cancel: CancelToken, workers: int, timeout: float, first: FirstIds):
     queue = list(reversed(tasks))
     running: dict[Future, Task] = {}
-    done = 0
+    done, seen = 0, first.version
     try:
         while queue or running:
+            if first.version != seen:
+                seen = first.version
+                _take_first(queue, first)
             # A few tasks ahead of the workers keeps them busy; more would make cancel slow.
             while queue and len(running) < 2 * workers:
                 task = queue.pop()

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
+from ..jobs import CancelToken
 from .build import BuildOptions, _build_lock, _remove_other_builds, _save_npz, new_build_id
 from .fused import (CANDIDATES, FUSED, SKETCH_DIM, _Fused, _load, _no_filter, _sketch_best, library_weights,
                     remove_fused)
@@ -59,60 +60,88 @@ def _space_builds(lib: "Library", index_dir: Path) -> dict[str, tuple]:
 
 
 def build_fused(lib: "Library", index_dir: Path, opts: BuildOptions | None = None,
-                progress: Callable[[int, int], None] | None = None) -> Manifest | None:
+                progress: Callable[[int, int], None] | None = None, cancel: CancelToken | None = None
+                ) -> Manifest | None:
     """Build the fused index from the spaces' current builds; None (and no index) when none is built.
-    `progress(done, total)` is called as the neighbour lists are worked out."""
+    `progress(done, total)` is called as the neighbour lists are worked out (it may raise, e.g.
+    Cancelled, to stop the build); `cancel` is checked between the build's steps. A build stopped
+    either way removes its files and leaves the previous fused index in use."""
     index_dir = Path(index_dir)
     opts = opts or BuildOptions()
-    started = time.perf_counter()
+    cancel = cancel or CancelToken()
     with _build_lock(index_dir, FUSED.name):
-        built = _space_builds(lib, index_dir)
-        if not built:
-            remove_fused(lib, index_dir)
-            return None
-        ids = np.unique(np.concatenate([b[1] for b in built.values()]))
-        kinds = np.full(len(ids), 2, dtype=np.int8)
-        codes = np.empty((len(ids), len(built)), dtype=np.int32)
-        arrays: dict[str, np.ndarray] = {"ids": ids}
-        layout, offset, table = {}, 0, 0
-        for j, (name, (m, space_ids, space_kinds, matrix, starts, centroids)) in enumerate(built.items()):
-            rows = np.searchsorted(ids, space_ids)  # the space's rows are cell by cell: so are these
-            kinds[rows] = space_kinds
-            codes[:, j] = table + m.cells  # the entry of "no vector here"
-            codes[rows, j] = table + np.repeat(np.arange(m.cells), np.diff(starts))
-            proj = projection(matrix)
-            width = m.dim if proj is None else len(proj)
-            arrays.update({f"{name}.rows": rows, f"{name}.starts": starts,
-                           f"{name}.centroids": centroids if proj is None else centroids @ proj.T,
-                           f"{name}.proj": proj if proj is not None else np.zeros((0, m.dim), np.float32)})
-            layout[name] = {"build_id": m.build_id, "offset": offset, "width": width, "dim": m.dim,
-                            "cells": m.cells, "table": table}
-            offset, table = offset + width, table + m.cells + 1
-        arrays.update(kinds=kinds, codes=codes)
         build_id = new_build_id()
-        files = {"arrays": f"{FUSED.name}-{build_id}.npz", "sketch": f"{FUSED.name}-{build_id}.sketch.npy"}
-        _save_npz(index_dir / files["arrays"], arrays)
-        _write_sketch(index_dir / files["sketch"], len(ids), offset, built, arrays, layout)
-        draft = _manifest(build_id, len(ids), offset, layout, dict(files), 0, 0.0, [], 0.0, {})
-        fused = _load(index_dir, draft)
-        weights = {n: w for n, w in library_weights(lib).items() if w > 0}
-        probe, recall, tried = calibrate(fused, weights, opts.seed)
-        del fused
-        lists = {}
-        if len(ids) <= LISTS_MAX:
-            draft.probe = probe
-            vector_files = {n: index_dir / b[0].files["vectors"] for n, b in built.items()}
-            # a third more candidates than a live search: the build can afford it
-            rows = neighbour_lists(index_dir, draft, vector_files, weights, probe, 4 * CANDIDATES // 3,
-                                   _jobs(opts.n_jobs), progress)
-            files["lists"] = f"{FUSED.name}-{build_id}.lists.npz"
-            _save_npz(index_dir / files["lists"], {"rows": rows})
-            lists = {"k": LIST_K, "weights": weights}
-        m = _manifest(build_id, len(ids), offset, layout, files, probe, recall, tried, time.perf_counter() - started,
-                      lists)
-        lib.index.drop(FUSED.name)  # an id map an older fused index kept in the database
-        write_manifest(index_dir, m)
-        _remove_other_builds(index_dir, FUSED.name, build_id)
+        try:
+            return _build_fused(lib, index_dir, opts, progress, cancel, build_id)
+        except BaseException:
+            current = read_manifest(index_dir, FUSED.name)
+            if current is None or current.build_id != build_id:  # not swapped in: nobody reads them
+                for f in index_dir.glob(f"{FUSED.name}-{build_id}.*"):
+                    f.unlink(missing_ok=True)
+            raise
+
+
+def _checked(progress: Callable[[int, int], None] | None, cancel: CancelToken) -> Callable[[int, int], None]:
+    """The lists build's callback: stops it (Cancelled) once `cancel` is set, then reports."""
+    def report(done: int, total: int) -> None:
+        cancel.check()
+        if progress is not None:
+            progress(done, total)
+    return report
+
+
+def _build_fused(lib: "Library", index_dir: Path, opts: BuildOptions, progress: Callable[[int, int], None] | None,
+                 cancel: CancelToken, build_id: str) -> Manifest | None:
+    started = time.perf_counter()
+    built = _space_builds(lib, index_dir)
+    if not built:
+        remove_fused(lib, index_dir)
+        return None
+    ids = np.unique(np.concatenate([b[1] for b in built.values()]))
+    kinds = np.full(len(ids), 2, dtype=np.int8)
+    codes = np.empty((len(ids), len(built)), dtype=np.int32)
+    arrays: dict[str, np.ndarray] = {"ids": ids}
+    layout, offset, table = {}, 0, 0
+    for j, (name, (m, space_ids, space_kinds, matrix, starts, centroids)) in enumerate(built.items()):
+        rows = np.searchsorted(ids, space_ids)  # the space's rows are cell by cell: so are these
+        kinds[rows] = space_kinds
+        codes[:, j] = table + m.cells  # the entry of "no vector here"
+        codes[rows, j] = table + np.repeat(np.arange(m.cells), np.diff(starts))
+        proj = projection(matrix)
+        width = m.dim if proj is None else len(proj)
+        arrays.update({f"{name}.rows": rows, f"{name}.starts": starts,
+                       f"{name}.centroids": centroids if proj is None else centroids @ proj.T,
+                       f"{name}.proj": proj if proj is not None else np.zeros((0, m.dim), np.float32)})
+        layout[name] = {"build_id": m.build_id, "offset": offset, "width": width, "dim": m.dim,
+                        "cells": m.cells, "table": table}
+        offset, table = offset + width, table + m.cells + 1
+    arrays.update(kinds=kinds, codes=codes)
+    cancel.check()
+    files = {"arrays": f"{FUSED.name}-{build_id}.npz", "sketch": f"{FUSED.name}-{build_id}.sketch.npy"}
+    _save_npz(index_dir / files["arrays"], arrays)
+    _write_sketch(index_dir / files["sketch"], len(ids), offset, built, arrays, layout)
+    cancel.check()
+    draft = _manifest(build_id, len(ids), offset, layout, dict(files), 0, 0.0, [], 0.0, {})
+    fused = _load(index_dir, draft)
+    weights = {n: w for n, w in library_weights(lib).items() if w > 0}
+    probe, recall, tried = calibrate(fused, weights, opts.seed, cancel)
+    del fused
+    cancel.check()
+    lists = {}
+    if len(ids) <= LISTS_MAX:
+        draft.probe = probe
+        vector_files = {n: index_dir / b[0].files["vectors"] for n, b in built.items()}
+        # a third more candidates than a live search: the build can afford it
+        rows = neighbour_lists(index_dir, draft, vector_files, weights, probe, 4 * CANDIDATES // 3,
+                               _jobs(opts.n_jobs), progress)
+        files["lists"] = f"{FUSED.name}-{build_id}.lists.npz"
+        _save_npz(index_dir / files["lists"], {"rows": rows})
+        lists = {"k": LIST_K, "weights": weights}
+    m = _manifest(build_id, len(ids), offset, layout, files, probe, recall, tried, time.perf_counter() - started,
+                  lists)
+    lib.index.drop(FUSED.name)  # an id map an older fused index kept in the database
+    write_manifest(index_dir, m)
+    _remove_other_builds(index_dir, FUSED.name, build_id)
     log.info("built fused index: %d items, %d-d sketch, probe %d, recall@10 %.3f, %.1f s", m.items, m.dim, probe,
              recall, m.build_seconds)
     return m
@@ -145,7 +174,8 @@ def _jobs(n_jobs: int) -> int:
     return (os.cpu_count() or 1) if n_jobs < 0 else max(1, n_jobs)
 
 
-def calibrate(fused: _Fused, weights: dict[str, float], seed: int = 1) -> tuple[int, float, list]:
+def calibrate(fused: _Fused, weights: dict[str, float], seed: int = 1, cancel: CancelToken | None = None
+              ) -> tuple[int, float, list]:
     """(probe, recall, every step tried): the fewest cells per space whose candidates hold SKETCH_RECALL
     of the sketch ranking's top 10 (the best the later steps can do), sample items as the queries."""
     n = len(fused.ids)
@@ -160,6 +190,8 @@ def calibrate(fused: _Fused, weights: dict[str, float], seed: int = 1) -> tuple[
     most = max(len(p.starts) - 1 for p in fused.parts.values())
     tried, probe = [], 1
     while True:
+        if cancel is not None:
+            cancel.check()
         hits = 0
         for q, row, best in zip(raw, rows, truth):
             parts = {name: (q[p.offset:p.offset + p.width], weights[name]) for name, p in used.items()

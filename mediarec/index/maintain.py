@@ -4,15 +4,19 @@ Annoy cannot add items to a built index, so changes are absorbed in two ways: se
 changed since the build exactly (search.py), and a rebuild folds it in. Staleness compares each
 manifest with the features table now: extractor versions, vector lengths, current row counts and the
 newest row's time. The fused index (fused.py) is stale when a space was rebuilt since it was, or when
-its lists were made with other weights; `rebuild` brings it up to date after the spaces."""
+its lists were made with other weights; `rebuild_job` (a cancellable job with progress; `rebuild` runs
+it to its end) brings it up to date after the spaces."""
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
+from ..jobs import CancelToken, Job, Progress, ProgressClock, run_job
 from .build import BuildInProgress, BuildOptions, build_space, remove_space
 from .compose import registered_versions, resolve_versions
 from .manifest import manifest_path, read_manifest
@@ -79,29 +83,80 @@ def _fused_doc(lib: "Library", index_dir: Path) -> dict[str, Any]:
     return doc
 
 
+@dataclass
+class RebuildReport:
+    """What a rebuild did. `spaces`: space name (and "fused") -> {"action": "built" | "current" | "empty" |
+    "busy", and for "built": "items": int, "seconds": float, "cells", "probe", "recall_at_10"}; `seconds`:
+    the whole rebuild's wall time."""
+
+    spaces: dict[str, dict[str, Any]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def built(self) -> list[str]:
+        return [name for name, r in self.spaces.items() if r.get("action") == "built"]
+
+    def summary(self) -> str:
+        done = [f"{name} ({r['items']} items, {r['seconds']:.1f} s)" for name, r in self.spaces.items()
+                if r.get("action") == "built"]
+        busy = [name for name, r in self.spaces.items() if r.get("action") == "busy"]
+        text = "Rebuilt: " + ", ".join(done) if done else "Indexes already current"
+        if not done and all(r.get("action") == "empty" for r in self.spaces.values()):
+            text = "No features yet: nothing to index (run 'mediarec analyze')"
+        if busy:
+            text += "; busy in another process: " + ", ".join(busy)
+        return text
+
+
+def rebuild_job(lib: "Library", index_dir: Path, spaces: Iterable[str] | None = None, only_stale: bool = True,
+                opts: BuildOptions | None = None, cancel: CancelToken | None = None) -> Job[RebuildReport]:
+    """Rebuild the named spaces (default all), or only those that are stale, then the fused index.
+
+    A job (mediarec.jobs): yields Progress whose units are items (each space to build counts its items,
+    the fused index the items it lists), so `done` reaches `total` at the end; checks `cancel` between
+    spaces and inside the fused build. A cancel raises Cancelled and leaves the last complete build of
+    every space in use (a build is swapped in only when it is whole)."""
+    cancel = cancel or CancelToken()
+    started = time.monotonic()
+    registered = registered_versions()
+    names = list(spaces or SPACES)
+    yield Progress(0, None, "Checking the indexes…")
+    todo, report = {}, RebuildReport()
+    for name in names:
+        st = space_status(lib, index_dir, name, registered)
+        count = max((s["count"] for s in st["extractors"].values()), default=0)
+        if only_stale and not st["stale"]:
+            report.spaces[name] = {"action": "current"}
+        elif not count:
+            remove_space(lib, index_dir, name)
+            report.spaces[name] = {"action": "empty"}
+        else:
+            todo[name] = count
+    fused_weight = max(todo.values(), default=0) or _fused_weight(lib, index_dir, only_stale or spaces is not None)
+    clock = ProgressClock(total=sum(todo.values()) + fused_weight)
+    done = 0
+    for name, count in todo.items():
+        cancel.check()
+        yield clock.progress(done, f"Building the {name} index ({count} items)")
+        try:
+            report.spaces[name] = _built(build_space(lib, index_dir, name, opts))
+        except BuildInProgress as exc:
+            report.spaces[name] = {"action": "busy", "message": str(exc)}
+        done += count
+    cancel.check()
+    yield clock.progress(done, "Building the combined index")
+    # after some spaces only: rebuilt if they changed
+    fused = _FusedStep(lib, index_dir, only_stale or spaces is not None, opts, cancel)
+    report.spaces["fused"] = yield from fused.run(clock, done, fused_weight)
+    report.seconds = time.monotonic() - started
+    yield clock.progress(clock.total or 0, report.summary())
+    return report
+
+
 def rebuild(lib: "Library", index_dir: Path, spaces: Iterable[str] | None = None, only_stale: bool = True,
             opts: BuildOptions | None = None) -> dict[str, dict[str, Any]]:
-    """Rebuild the named spaces (default all), or only those that are stale. Returns what each did."""
-    registered = registered_versions()
-    out: dict[str, dict[str, Any]] = {}
-    for name in spaces or SPACES:
-        st = space_status(lib, index_dir, name, registered)
-        if only_stale and not st["stale"]:
-            out[name] = {"action": "current"}
-            continue
-        if not any(s["count"] for s in st["extractors"].values()):
-            remove_space(lib, index_dir, name)
-            out[name] = {"action": "empty"}
-            continue
-        try:
-            m = build_space(lib, index_dir, name, opts)
-        except BuildInProgress as exc:
-            out[name] = {"action": "busy", "message": str(exc)}
-            continue
-        out[name] = _built(m)
-    # after some spaces only: rebuilt if they changed
-    out["fused"] = _rebuild_fused(lib, index_dir, only_stale or spaces is not None, opts)
-    return out
+    """`rebuild_job` run to its end, for callers that wait: returns `RebuildReport.spaces`."""
+    return run_job(rebuild_job(lib, index_dir, spaces, only_stale, opts)).spaces
 
 
 def _built(m) -> dict[str, Any]:
@@ -110,18 +165,68 @@ def _built(m) -> dict[str, Any]:
             "recall_at_10": m.recall_at_10 if m else None}
 
 
-def _rebuild_fused(lib: "Library", index_dir: Path, only_stale: bool, opts: BuildOptions | None) -> dict[str, Any]:
-    """The fused index (fused.py), after the spaces: rebuilt when it no longer matches them."""
+def _fused_weight(lib: "Library", index_dir: Path, only_stale: bool) -> int:
+    """Progress units of a fused build when no space is rebuilt: its items, or 0 when it is current."""
     from .fused import fused_status
-    from .fused_build import build_fused
 
     if only_stale and not fused_status(lib, index_dir):
-        return {"action": "current"}
-    try:
-        m = build_fused(lib, index_dir, opts)
+        return 0
+    m = read_manifest(index_dir, "fused")
+    return max(1, m.items if m else 1)
+
+
+class _FusedStep:
+    """The fused index (fused.py), after the spaces: rebuilt when it no longer matches them.
+
+    Its build is one call that reports through a callback (from inside its neighbour-lists loop), so it
+    runs on a helper thread while the job's own thread waits on its reports and yields them; the
+    callback raises Cancelled once the token is set, which ends the build before its swap."""
+
+    def __init__(self, lib: "Library", index_dir: Path, only_stale: bool, opts: BuildOptions | None,
+                 cancel: CancelToken):
+        self.lib, self.index_dir, self.only_stale, self.opts, self.cancel = lib, index_dir, only_stale, opts, cancel
+
+    def run(self, clock: ProgressClock, done: int, weight: int) -> Job[dict[str, Any]]:
+        from .fused import fused_status
+        from .fused_build import build_fused
+
+        if self.only_stale and not fused_status(self.lib, self.index_dir):
+            return {"action": "current"}
+        reports: "queue.SimpleQueue[tuple[int, int]]" = queue.SimpleQueue()
+        outcome: dict[str, Any] = {}
+
+        def progress(d: int, n: int) -> None:
+            self.cancel.check()
+            reports.put((d, n))
+
+        def work() -> None:
+            try:
+                outcome["value"] = build_fused(self.lib, self.index_dir, self.opts, progress, cancel=self.cancel)
+            except BaseException as exc:  # noqa: BLE001 - handed to the job's thread, raised there
+                outcome["error"] = exc
+
+        # The job's thread does not touch the connection while the helper uses it (it only waits).
+        thread = threading.Thread(target=work, name="mediarec-fused-build", daemon=True)
+        thread.start()
+        try:
+            while thread.is_alive():
+                thread.join(0.05)
+                last = None
+                while not reports.empty():
+                    last = reports.get()
+                if last is not None or clock.due():
+                    d, n = last or (0, 1)
+                    yield clock.progress(done + int(weight * d / max(n, 1)), "Listing each item's neighbours")
+        finally:
+            if thread.is_alive():  # the job was closed early: stop the build and wait for its clean-up
+                self.cancel.cancel()
+                thread.join()
+        if isinstance(outcome.get("error"), BuildInProgress):
+            return {"action": "busy", "message": str(outcome["error"])}
+        if "error" in outcome:
+            raise outcome["error"]
+        m = outcome["value"]
         return _built(m) if m else {"action": "empty"}
-    except BuildInProgress as exc:
-        return {"action": "busy", "message": str(exc)}
 
 
 class RebuildScheduler:
@@ -211,4 +316,4 @@ class RebuildScheduler:
             log.exception("index rebuild failed")
 
 
-__all__ = ["space_status", "status", "rebuild", "RebuildScheduler"]
+__all__ = ["space_status", "status", "rebuild", "rebuild_job", "RebuildReport", "RebuildScheduler"]

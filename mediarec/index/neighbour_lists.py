@@ -34,6 +34,7 @@ SEARCH_WANT = 60  # ranked on the sketch, then scored exactly (recall@10 0.99 at
 LISTS_MAX = 300_000
 BATCH = 64  # items whose cells are chosen in one product per space
 CHUNK = 8192  # items a worker process lists at a time
+STEP = 512  # items listed between progress reports when listing in this process
 
 
 def neighbour_lists(index_dir: Path, manifest: "Manifest", vector_files: dict[str, Path], weights: dict[str, float],
@@ -63,11 +64,16 @@ def neighbour_lists(index_dir: Path, manifest: "Manifest", vector_files: dict[st
             done = 0
     if done < n:
         _open(*args)
-        for start, stop in chunks:
-            out[start:stop] = _lists(weights, probe, candidates, start, stop)[1]
-            if progress:
-                progress(stop, n)
-        _opened.clear()
+        try:
+            # steps of STEP items here (no per-task cost in one process): progress, and a cancel
+            # raised from it, come every fraction of a second
+            for start in range(0, n, STEP):
+                stop = min(n, start + STEP)
+                out[start:stop] = _lists(weights, probe, candidates, start, stop)[1]
+                if progress:
+                    progress(stop, n)
+        finally:
+            _opened.clear()
     log.info("neighbour lists of %d items in %.1f s (%d processes)", n, time.monotonic() - started, max(1, jobs))
     return out
 

@@ -2,8 +2,8 @@
 offset, limit) and the total count, filtered and sorted in SQL so 100k items answer while the user types.
 
 Filtering is a substring test on `browse_facts.search_text` (migration v4: tags and path, lower-cased, with a
-trigram full-text index, kept by triggers); mood, tempo, plays, skips and last played come from the same
-table, so every sort column is an index walk that stops at the page's end."""
+trigram full-text index, kept by triggers); mood and tempo come from the same table, plays, skips and last
+played from item_stats (v3), so every sort column is an index walk that stops at the page's end."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,13 +23,14 @@ _ORDER = {  # each an indexed expression (media_* and browse_facts_* indexes, mi
     "mood": "f.mood",
     "tempo": "f.tempo",
     "added": "m.added_at",
-    "plays": "f.plays",
-    "skips": "f.skips",
-    "last_played": "f.last_played",
+    "plays": "s.plays",
+    "skips": "s.skips",
+    "last_played": "s.last_played",
 }
 _SELECT = ("m.id, m.path, m.kind, m.title, m.artist, m.album, m.duration, m.added_at AS added, f.mood, f.tempo, "
-           "f.plays, f.skips, f.last_played")
-_FROM = "FROM media m JOIN browse_facts f ON f.media_id = m.id"
+           "s.plays, s.skips, s.last_played")
+_FROM = ("FROM media m JOIN browse_facts f ON f.media_id = m.id "
+         "JOIN item_stats s ON s.media_id = m.id")  # item_stats (v3, appcore): a row per media row
 TRIGRAM = 3  # the full-text index finds substrings of 3 characters or more; shorter words are scanned for
 
 
@@ -49,7 +50,7 @@ class Query:
             raise ValueError(f"cannot sort by {self.sort!r} (one of {', '.join(COLUMNS)})")
         direction = "DESC" if self.descending else "ASC"
         column = _ORDER[self.sort]
-        tie = "f.media_id" if column.startswith("f.") else "m.id"  # the rowid that index carries: no extra sort
+        tie = {"f": "f.media_id", "s": "s.media_id"}.get(column[0], "m.id")  # what that index carries: no extra sort
         return f"{column} {direction}, {tie} {direction}"
 
 
@@ -101,7 +102,7 @@ def _few_matches(lib: "Library", words: list[str]) -> list[int] | None:
 
 def count(lib: "Library", q: Query) -> int:
     source, where, params = plan(lib, q, for_count=True)
-    if "f." not in where:
+    if "f." not in where and "s." not in where:
         source = "FROM media m"  # the status/kind index answers alone
     return lib.conn.execute(f"SELECT count(*) {source} WHERE {where}", params).fetchone()[0]
 

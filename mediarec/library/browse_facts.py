@@ -1,11 +1,11 @@
 """Migration v4: `browse_facts`, what the library table filters and sorts on, kept current by triggers.
 
-Mood and tempo live inside features' JSON attrs, plays and skips in the events, and a substring filter would
-otherwise test several columns of every row; at 100k items that is too slow for a table that answers while
-the user types. One row per media item holds a lower-cased search text (title, artist, album, album artist,
-genre, date, path) with a trigram full-text index over it, the mood (music first, else speech), the tempo,
-and plays, skips and last played. Triggers on media, features and events keep it current, so no writer has
-to know about it."""
+Mood and tempo live inside features' JSON attrs and a substring filter would otherwise test several columns
+of every row; at 100k items that is too slow for a table that answers while the user types. One row per
+media item holds a lower-cased search text (title, artist, album, album artist, genre, date, path) with a
+trigram full-text index over it, the mood (music first, else speech) and the tempo. Triggers on media and
+features keep it current, so no writer has to know about it. Plays, skips and last played are the v3
+item_stats table's (library/item_stats.py)."""
 from __future__ import annotations
 
 import sqlite3
@@ -15,8 +15,6 @@ SEARCH_TEXT = ("lower(coalesce(NEW.title, '') || char(10) || coalesce(NEW.artist
                "coalesce(NEW.genre, '') || char(10) || coalesce(NEW.date, '') || char(10) || NEW.path)")
 MOOD_EXTRACTORS = {"emotion.music": "mood_music", "emotion.speech": "mood_speech"}
 TEMPO_EXTRACTOR = "audio.dsp"
-PLAY_TYPES = "('play', 'play_end')"  # a play counted once: the CLI's `play`, the player's `play_end`
-STARTED_TYPES = "('play_start', 'play', 'play_end')"
 
 DDL = [
     """CREATE TABLE browse_facts (
@@ -25,20 +23,13 @@ DDL = [
            mood_music TEXT,                        -- emotion.music attrs.mood
            mood_speech TEXT,                       -- emotion.speech attrs.mood
            mood TEXT GENERATED ALWAYS AS (coalesce(mood_music, mood_speech)) VIRTUAL,
-           tempo REAL,                             -- audio.dsp attrs.tempo_bpm
-           plays INTEGER NOT NULL DEFAULT 0,
-           skips INTEGER NOT NULL DEFAULT 0,
-           last_played REAL                        -- unix time of the latest start or play
+           tempo REAL                              -- audio.dsp attrs.tempo_bpm
        )""",
     "CREATE INDEX browse_facts_mood ON browse_facts(mood)",
     "CREATE INDEX browse_facts_tempo ON browse_facts(tempo)",
-    "CREATE INDEX browse_facts_plays ON browse_facts(plays)",
-    "CREATE INDEX browse_facts_skips ON browse_facts(skips)",
-    "CREATE INDEX browse_facts_last_played ON browse_facts(last_played)",
     "CREATE INDEX media_added ON media(added_at)",
     "CREATE INDEX media_title ON media(title COLLATE NOCASE)",
     "CREATE INDEX media_kind_title ON media(kind, title COLLATE NOCASE)",
-    "CREATE INDEX media_artist ON media(artist COLLATE NOCASE)",
     "CREATE INDEX media_album ON media(album COLLATE NOCASE)",
     "CREATE INDEX media_duration ON media(duration)",
     """CREATE VIRTUAL TABLE browse_fts USING fts5(
@@ -57,20 +48,6 @@ DDL = [
            ON media BEGIN
            INSERT INTO browse_facts (media_id, search_text) VALUES (NEW.id, {SEARCH_TEXT})
            ON CONFLICT (media_id) DO UPDATE SET search_text = excluded.search_text; END""",
-    f"""CREATE TRIGGER browse_events_ai AFTER INSERT ON events BEGIN
-           UPDATE browse_facts SET
-               plays = plays + (NEW.type IN {PLAY_TYPES}),
-               skips = skips + (NEW.type = 'skip'),
-               last_played = CASE WHEN NEW.type IN {STARTED_TYPES}
-                                  THEN max(coalesce(last_played, NEW.ts), NEW.ts) ELSE last_played END
-           WHERE media_id = NEW.media_id; END""",
-    # forget deletes events (through the privacy gate): count that item's again from what is left
-    """CREATE TRIGGER browse_events_ad AFTER DELETE ON events BEGIN
-           UPDATE browse_facts SET plays = s.plays, skips = s.skips, last_played = s.last_played
-           FROM (SELECT """ + "coalesce(sum(type IN " + PLAY_TYPES + "), 0) AS plays, coalesce(sum(type = 'skip'), 0) "
-    "AS skips, max(CASE WHEN type IN " + STARTED_TYPES + """ THEN ts END) AS last_played
-                 FROM events WHERE media_id = OLD.media_id) AS s
-           WHERE media_id = OLD.media_id; END""",
 ]
 
 
@@ -87,11 +64,6 @@ def _backfill(conn: sqlite3.Connection) -> None:
     for extractor, column in MOOD_EXTRACTORS.items():
         _copy_attr(conn, extractor, column, "mood")
     _copy_attr(conn, TEMPO_EXTRACTOR, "tempo", "tempo_bpm")
-    conn.execute(f"""UPDATE browse_facts SET plays = s.plays, skips = s.skips, last_played = s.last_played
-                     FROM (SELECT media_id, sum(type IN {PLAY_TYPES}) AS plays, sum(type = 'skip') AS skips,
-                                  max(CASE WHEN type IN {STARTED_TYPES} THEN ts END) AS last_played
-                           FROM events GROUP BY media_id) AS s
-                     WHERE browse_facts.media_id = s.media_id""")
 
 
 def _copy_attr(conn: sqlite3.Connection, extractor: str, column: str, attr: str) -> None:

@@ -211,6 +211,79 @@ def _v2_index_items(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX media_updated ON media(updated_at)")
 
 
+ITEM_STATS_EVENTS = {"plays": "'play'", "skips": "'skip'", "likes": "'like'", "dislikes": "'dislike'"}
+PLAYED_TYPES = "('play_start', 'play', 'skip', 'play_end')"  # an event at which the item was playing
+
+
+def fill_item_stats(conn: sqlite3.Connection) -> None:
+    """(Re)write every item_stats row from the events (the migration; a repair)."""
+    counts = ", ".join(f"sum(type = {t})" for t in ITEM_STATS_EVENTS.values())
+    conn.execute("DELETE FROM item_stats")
+    conn.execute("INSERT INTO item_stats (media_id) SELECT id FROM media")
+    conn.execute(f"""
+        UPDATE item_stats SET (plays, skips, likes, dislikes, last_played) = (
+            SELECT {counts}, max(CASE WHEN type IN {PLAYED_TYPES} THEN ts END)
+            FROM events e WHERE e.media_id = item_stats.media_id)
+        WHERE media_id IN (SELECT DISTINCT media_id FROM events)""")
+
+
+def _v3_app(conn: sqlite3.Connection) -> None:
+    conn.execute("""
+        -- The user's part of Up Next (Play next, Add to queue): kept until played or removed, across
+        -- restarts. `position` 0 plays next; positions are dense (0..n-1). The same item may be queued twice.
+        CREATE TABLE user_queue (
+            id INTEGER PRIMARY KEY,
+            media_id INTEGER NOT NULL REFERENCES media(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            added_at REAL NOT NULL
+        )""")
+    conn.execute("CREATE INDEX user_queue_position ON user_queue(position)")
+    conn.execute("""
+        -- "Never recommend": an item, an artist (matched case-insensitively against media.artist) or a
+        -- folder (every file below it). `value`: the media id as text, the artist as the user gave it, or
+        -- the folder's absolute path without a trailing slash. Undo deletes the row.
+        CREATE TABLE blocklist (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('item', 'artist', 'folder')),
+            value TEXT NOT NULL,
+            media_id INTEGER REFERENCES media(id) ON DELETE CASCADE,  -- kind 'item' only
+            label TEXT,                                               -- what the user saw (a title)
+            created_at REAL NOT NULL,
+            UNIQUE (kind, value)
+        )""")
+    conn.execute("CREATE INDEX media_artist_nocase ON media(artist COLLATE NOCASE)")
+    # A problem the user chose to ignore stays (an unchanged bad file is still not retried) but is hidden.
+    conn.execute("ALTER TABLE file_status ADD COLUMN ignored INTEGER NOT NULL DEFAULT 0")
+    conn.execute("""
+        -- Per media item: its history summed up for the library's columns (library/item_stats.py). One row
+        -- per media row, kept by triggers on media and events, so a page sorted by any column reads no events.
+        CREATE TABLE item_stats (
+            media_id INTEGER PRIMARY KEY REFERENCES media(id) ON DELETE CASCADE,
+            plays INTEGER NOT NULL DEFAULT 0,
+            skips INTEGER NOT NULL DEFAULT 0,
+            likes INTEGER NOT NULL DEFAULT 0,
+            dislikes INTEGER NOT NULL DEFAULT 0,
+            last_played REAL                -- ts of the newest play_start/play/skip/play_end; NULL: never
+        )""")
+    for col in ("plays", "skips", "last_played"):
+        conn.execute(f"CREATE INDEX item_stats_{col} ON item_stats({col}, media_id)")
+    fill_item_stats(conn)
+    conn.execute("""CREATE TRIGGER item_stats_media AFTER INSERT ON media BEGIN
+        INSERT OR IGNORE INTO item_stats (media_id) VALUES (new.id); END""")
+    adds = ", ".join(f"{col} = {col} + (new.type = {t})" for col, t in ITEM_STATS_EVENTS.items())
+    conn.execute(f"""CREATE TRIGGER item_stats_event AFTER INSERT ON events BEGIN
+        INSERT OR IGNORE INTO item_stats (media_id) VALUES (new.media_id);
+        UPDATE item_stats SET {adds},
+            last_played = CASE WHEN new.type IN {PLAYED_TYPES} THEN max(coalesce(last_played, new.ts), new.ts)
+                               ELSE last_played END
+        WHERE media_id = new.media_id; END""")
+    subs = ", ".join(f"{col} = max(0, {col} - (old.type = {t}))" for col, t in ITEM_STATS_EVENTS.items())
+    conn.execute(f"""CREATE TRIGGER item_stats_forget AFTER DELETE ON events BEGIN
+        UPDATE item_stats SET {subs},
+            last_played = (SELECT max(ts) FROM events WHERE media_id = old.media_id AND type IN {PLAYED_TYPES})
+        WHERE media_id = old.media_id; END""")
+
+
 def _v4_browse_facts(conn: sqlite3.Connection) -> None:
     from .browse_facts import migrate_v4  # the shell's table (ui library); its DDL lives with it
 
@@ -220,6 +293,7 @@ def _v4_browse_facts(conn: sqlite3.Connection) -> None:
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _v1_initial),
     Migration(2, "index_items: dense ids of the similarity indexes", _v2_index_items),
+    Migration(3, "the app: user_queue, blocklist, item_stats, file_status.ignored", _v3_app),
     Migration(4, "browse_facts: what the library table filters and sorts on", _v4_browse_facts),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -1,16 +1,15 @@
-"""The app's long jobs as plain, Qt-free callables (scan, analyse, index rebuild): the one place that calls the core.
+"""The app's long jobs as plain, Qt-free callables: the one place the UI calls the core's tasks (mediarec/tasks.py).
 
-Each function takes what it needs plus a CancelToken and returns a `mediarec.jobs.Job` generator that opens
-its own Library on the thread that runs it (SQLite connections stay in their thread). They mirror what the
-appcore's `mediarec/tasks.py` offers the CLI; when that module lands these become thin calls into it.
+Each returns a `mediarec.jobs.Job` generator that opens its own Library on the thread that runs it (SQLite
+connections stay in their thread), so the JobController can run it on its pool thread.
 """
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
-from ...jobs import CancelToken, Job, Progress
+from ... import tasks
+from ...jobs import CancelToken, Job
 from ...library import Library
 from ...paths import AppPaths
 from ...settings import Settings
@@ -18,35 +17,30 @@ from ...settings import Settings
 
 def scan_job(db_path: Path, settings: Settings, add: list[str], token: CancelToken) -> Job[Any]:
     """Add `add` as library folders (if any) and scan every folder."""
-    from ...scan.scanner import scan
-
-    with Library(db_path) as lib:
-        for path in add:
-            lib.roots.add(path)
-        report = yield from scan(lib, settings.scan, token)
-    return report
+    return tasks.scan_task(db_path, settings, add, token)
 
 
-def first_ids() -> Any | None:
-    """A queue of media ids the analysis takes first (the item being played), when the core offers one."""
-    try:
-        from ...extract.runner import FirstIds  # appcore: analyze(..., first=FirstIds)
-    except ImportError:
-        return None
-    return FirstIds()
+def first_ids() -> tasks.FirstIds:
+    """Media ids the analysis takes before the rest (the item being played); add to it while it runs."""
+    return tasks.FirstIds()
 
 
 def analyze_job(paths: AppPaths, settings: Settings, only: list[str] | None, modules: tuple[str, ...],
-                token: CancelToken, first: Any | None = None) -> Job[Any]:
-    """Analyse every file with stale results (`first`: ids taken before the rest, where supported)."""
+                token: CancelToken, first: tasks.FirstIds | None = None) -> Job[Any]:
+    """Analyse every file with stale results, `first`'s ids before the rest. `modules`: extractors registered
+    outside mediarec, imported in each worker (tests); the core task has no such argument, so that case
+    calls the runner directly."""
+    if not modules:
+        return tasks.analyze_task(paths, settings, token, only=only, first_ids=first)
+    return _analyze_with_modules(paths, settings, only, modules, token, first)
+
+
+def _analyze_with_modules(paths, settings, only, modules, token, first) -> Job[Any]:
     from ...extract.runner import analyze
 
-    kwargs: dict[str, Any] = {"only": only, "cancel": token, "modules": modules}
-    if first is not None:
-        kwargs["first"] = first
     with Library(paths.db) as lib:
-        report = yield from analyze(lib, paths, settings, **kwargs)
-    return report
+        return (yield from analyze(lib, paths, settings, only=only, cancel=token, modules=modules,
+                                   first=first or tasks.FirstIds()))
 
 
 def pending_analysis(lib: Library, only: list[str] | None) -> int:
@@ -58,29 +52,5 @@ def pending_analysis(lib: Library, only: list[str] | None) -> int:
 
 
 def index_job(paths: AppPaths, token: CancelToken) -> Job[Any]:
-    """Rebuild stale similarity indexes, with real progress and cancel when the core's rebuild is a job."""
-    try:
-        from ...index.maintain import rebuild_job  # appcore: a cancellable job with progress
-    except ImportError:
-        rebuild_job = None
-    with Library(paths.db) as lib:
-        if rebuild_job is not None:
-            report = yield from rebuild_job(lib, paths.index_dir, cancel=token)
-            return report
-        from ...index import rebuild
-
-        yield Progress(0, None, "Updating the similarity indexes…")
-        token.check()
-        started = time.monotonic()
-        return IndexReport(rebuild(lib, paths.index_dir), time.monotonic() - started)
-
-
-class IndexReport:
-    """What the old, blocking rebuild did, summarised like the core's RebuildReport."""
-
-    def __init__(self, result: dict, seconds: float = 0.0):
-        self.spaces, self.seconds = result, seconds
-
-    def summary(self) -> str:
-        built = [f"{n} ({r['items']})" for n, r in self.spaces.items() if r.get("action") == "built"]
-        return ("rebuilt " + ", ".join(built)) if built else "indexes already current"
+    """Rebuild stale similarity indexes: real progress in items, Cancel keeps the old indexes."""
+    return tasks.rebuild_task(paths, token)

@@ -36,7 +36,7 @@ class JobsService(QObject):
         self.analyze_modules: tuple[str, ...] = ()
         self.controller = JobController(self)
         self.bridge = ServiceBridge(paths.db, "jobs", self)
-        self._first = None  # the queued or running analysis' FirstIds, where the core supports it
+        self._first = None  # the queued or running analysis' FirstIds
         c = self.controller
         c.started.connect(self.started)
         c.progressed.connect(self.progressed)
@@ -78,12 +78,10 @@ class JobsService(QObject):
         self.controller.run(INDEX, lambda token: core_jobs.index_job(paths, token))
 
     def analyse_first(self, media_id: int) -> None:
-        """The item being played is analysed before the rest (starts an analysis when none runs).
-        Where the core cannot reorder an analysis, the item is simply analysed in its turn."""
+        """The item being played is analysed before the rest (starts an analysis when none runs)."""
         if self._first is None:
             self._first = core_jobs.first_ids()
-        if self._first is not None:
-            self._first.add(int(media_id))
+        self._first.add(int(media_id))
         self.analyse()
 
     def pending_analysis(self, on_done) -> None:

@@ -135,10 +135,6 @@ def test_reopening_resumes_unfinished_analysis(qtbot, app_dirs, media_dir):
 
 
 def test_the_played_item_is_analysed_first(app, qtbot, slow_dir):
-    from mediarec.ui.jobs import core_jobs
-
-    if core_jobs.first_ids() is None:
-        pytest.skip("the core's analysis cannot take an item first yet (appcore FirstIds)")
     ctx, jobs = app
     scan_now(qtbot, jobs, slow_dir)
     with Library(AppPaths.resolve().db) as lib:
