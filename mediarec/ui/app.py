@@ -20,7 +20,7 @@ from .context import AppContext
 
 log = logging.getLogger(__name__)
 
-PARTS = ("library", "jobs", "player", "upnext", "results", "dialogs", "desktop")
+PARTS = ("library", "jobs", "problems", "player", "upnext", "results", "dialogs", "desktop")
 """The UI parts, installed in this order (the library's pages first, so the sidebar starts with them)."""
 
 

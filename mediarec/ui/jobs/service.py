@@ -89,6 +89,12 @@ class JobsService(QObject):
         only = self.analyze_only
         self.bridge.submit(lambda ctx: core_jobs.pending_analysis(ctx.lib, only), on_done, key="pending")
 
+    def start(self) -> None:
+        """The app is shown: analysis interrupted by closing the app goes on (see workflow.py)."""
+        workflow = getattr(self, "workflow", None)
+        if workflow is not None:
+            workflow.resume()
+
     # --- controlling work -----------------------------------------------------------------------------
     @Slot()
     def cancel(self) -> None:
