@@ -62,7 +62,7 @@ def main(data_dir: str | None = None, argv: list[str] | None = None) -> int:
     app.setApplicationName("mediarec")
     app.setOrganizationName("mediarec")
     app.setDesktopFileName("mediarec")
-    files = [a for a in args[1:] if not a.startswith("-")]
+    files = _file_arguments(args[1:])
     try:
         paths = AppPaths.resolve(data_dir)
         settings = Settings.load(paths.settings_file)
@@ -75,18 +75,27 @@ def main(data_dir: str | None = None, argv: list[str] | None = None) -> int:
     if instance is None:
         return 0  # the running instance has the files now
     ctx = build(paths, settings)
-    if instance is not None and "desktop" in ctx.services:
+    if instance and "desktop" in ctx.services:
         ctx.services["desktop"].adopt(instance, files)
     start(ctx)
     return app.exec()
 
 
+def _file_arguments(args: list[str]) -> list[str]:
+    """The files among the arguments (`mediarec-gui FILE...`; the CLI's `--data-dir DIR` is not one)."""
+    files, skip = [], False
+    for a in args:
+        if skip or a.startswith("-"):
+            skip = a in ("--data-dir",)
+            continue
+        files.append(a)
+    return files
+
+
 def _single_instance(paths: AppPaths, files: list[str]):
-    """The instance server of this data dir, or None when another instance took our files."""
-    try:
-        from .desktop.single_instance import SingleInstance
-    except ImportError:
-        return False  # no desktop part yet: run as before
+    """The instance server of this data dir (listening), or None when a running instance took our files."""
+    from .desktop.single_instance import SingleInstance
+
     instance = SingleInstance(paths)
     if instance.hand_off(files):
         return None
