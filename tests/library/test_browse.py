@@ -109,3 +109,24 @@ def test_migration_from_v2_fills_the_table(tmp_path):
     with Library(db) as lib:
         row = browse.page(lib, Query(text="old song"), 0, 10)[0]
         assert (row["tempo"], row["plays"], row["last_played"]) == (128.0, 1, 5)
+
+
+def test_connections_opening_a_new_database_at_once_migrate_it_once(tmp_path):
+    import threading
+
+    db, errors = tmp_path / "new.db", []
+
+    def open_it():
+        try:
+            Library(db).close()
+        except Exception as exc:  # noqa: BLE001 - collected for the assert
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with Library(db) as lib:
+        assert lib.integrity_check() == "ok"
