@@ -52,5 +52,12 @@ def pending_analysis(lib: Library, only: list[str] | None) -> int:
 
 
 def index_job(paths: AppPaths, token: CancelToken) -> Job[Any]:
-    """Rebuild stale similarity indexes: real progress in items, Cancel keeps the old indexes."""
+    """Rebuild stale similarity indexes: real progress in items, Cancel keeps the old indexes. It runs in a
+    child process (in_process.py): in this one its GIL-holding numeric work stalled the window."""
+    from .in_process import process_job
+
+    return process_job(_rebuild, (paths,), token)
+
+
+def _rebuild(paths: AppPaths, token: CancelToken) -> Job[Any]:
     return tasks.rebuild_task(paths, token)

@@ -145,3 +145,23 @@ def test_the_played_item_is_analysed_first(app, qtbot, slow_dir):
     qtbot.waitUntil(lambda: not jobs.busy, timeout=30_000)
     with Library(AppPaths.resolve().db) as lib:
         assert lib.features.get(last, "test.level") is not None
+
+
+def test_index_rebuild_reports_real_progress_and_cancel_stops_it(app, qtbot):
+    from vector_factory import REAL_DIMS, add_media, clustered, put_features
+
+    with Library(AppPaths.resolve().db) as lib:
+        ids = add_media(lib, 3000)
+        for i, name in enumerate(("audio.musicnn", "audio.dsp", "text.embedding")):
+            put_features(lib, ids, name, clustered(len(ids), REAL_DIMS[name], n_clusters=8, seed=i)[0])
+    ctx, jobs = app
+    seen, ends = [], []
+    jobs.progressed.connect(lambda t, p: seen.append(p))
+    jobs.finished.connect(lambda t, r: ends.append("finished"))
+    jobs.cancelled.connect(lambda t: ends.append("cancelled"))
+    jobs.rebuild_index()
+    qtbot.waitUntil(lambda: any(p.total and 0 < p.done < p.total for p in seen), timeout=120_000)
+    assert jobs.status.progress.maximum() > 0  # a real bar, not the busy indicator
+    jobs.status.cancel_button.click()
+    qtbot.waitUntil(lambda: not jobs.busy, timeout=60_000)
+    assert ends == ["cancelled"]
