@@ -172,3 +172,28 @@ def test_enter_searches_tags_and_transcripts_with_the_core_search(qtbot, generat
     assert view.model.row_id(0) == mid
     assert "lighthouse" in view.model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)
     ctx.window.close()
+
+
+def test_video_rows_show_the_thumbnail_video_frames_saved(qtbot, generated):
+    from PySide6.QtGui import QImage, QPixmap
+
+    from mediarec.extract.extractors.video_frames import thumbnail_path as saved_at
+    from mediarec.ui.library.service import thumbnail_path
+
+    paths = AppPaths.resolve()
+    with Library(paths.db) as lib:
+        video = lib.media.ids(kind="video")[0]
+    assert thumbnail_path(paths.cache, video) == saved_at(paths.cache, video)
+    image = QImage(320, 180, QImage.Format.Format_RGB32)
+    image.fill(Qt.GlobalColor.darkCyan)
+    saved_at(paths.cache, video).parent.mkdir(parents=True, exist_ok=True)
+    assert image.save(str(saved_at(paths.cache, video)))
+    ctx = make_app(qtbot)
+    view = ctx.window.page("Videos")
+    ctx.window.show_page("Videos")
+    wait_rows(qtbot, view)
+    row = next(r for r in range(view.model.rowCount()) if view.model.row_id(r) == video)
+    icon = view.model.index(row, 0).data(Qt.ItemDataRole.DecorationRole)
+    assert isinstance(icon, QPixmap) and icon.height() == 36 and icon.width() == 64
+    assert view.model.index(row + 1, 0).data(Qt.ItemDataRole.DecorationRole) is None  # no thumbnail saved
+    ctx.window.close()
