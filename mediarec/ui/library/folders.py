@@ -25,6 +25,16 @@ def scan_state(root: dict[str, Any]) -> str:
     return f"scanned {when}"
 
 
+def short_state(watch: str, root: dict[str, Any]) -> str:
+    if not root.get("available"):
+        return "unreachable"
+    if watch.startswith("watching"):
+        return "watching"
+    if watch.startswith("rescanned"):
+        return "rescanning"
+    return scan_state(root)
+
+
 class FoldersView(QWidget):
     add_requested = Signal()
     rescan_requested = Signal()
@@ -80,8 +90,9 @@ class FoldersView(QWidget):
         self.tree.setVisible(bool(self.roots))
 
     def sidebar_lines(self) -> list[str]:
-        return [f"{os.path.basename(r['path'].rstrip(os.sep)) or r['path']} · "
-                f"{self.service.watch_state(r['path']) or scan_state(r)}" for r in self.roots]
+        """Short lines for the sidebar (the full state is in the view and in each line's tooltip)."""
+        return [f"{os.path.basename(r['path'].rstrip(os.sep)) or r['path']} · {short_state(self.service.watch_state(r['path']), r)}"
+                for r in self.roots]
 
     def _selection(self) -> None:
         self.remove_button.setEnabled(bool(self.tree.selectedItems()))

@@ -20,7 +20,8 @@ class WelcomeView(QWidget):
             "Add the folders where they live; they are read in the background and analysed so that "
             "<i>Up next</i> and <i>More like this</i> can work.", self)
         text.setWordWrap(True)
-        text.setMaximumWidth(560)
+        text.setFixedWidth(560)  # a wrapped label centred in a layout otherwise shrinks and clips its text
+        text.setMinimumHeight(text.heightForWidth(560))
         self.music_button = QPushButton("Add music folder…", self)
         self.video_button = QPushButton("Add video folder…", self)
         self.music_button.clicked.connect(lambda: self._choose("Choose your music folder", "Music"))
