@@ -57,3 +57,23 @@ def test_the_app_opens_on_an_empty_library(qtbot, app_dirs):
     assert ctx.window.isVisible() and "jobs" in ctx.services
     qtbot.wait(200)
     ctx.window.close()
+
+
+def test_the_real_entry_point_opens_on_an_empty_library_and_exits_cleanly(qtbot, app_dirs):
+    """`mediarec` / `mediarec-gui` (ui/app.py main): single-instance server, every part, the welcome view."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from mediarec.ui.app import main
+
+    seen = {}
+
+    def look_and_quit():
+        window = next(w for w in QApplication.topLevelWidgets() if w.objectName() == "MainWindow" and w.isVisible())
+        seen["page"] = window.current_page
+        window.close()
+        QApplication.instance().quit()
+
+    QTimer.singleShot(1500, look_and_quit)
+    assert main(argv=["mediarec-gui"]) == 0
+    assert seen["page"] == "Welcome"
