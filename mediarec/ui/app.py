@@ -49,10 +49,10 @@ def build(paths: AppPaths, settings: Settings, parts: tuple[str, ...] = PARTS,
 def start(ctx: AppContext) -> None:
     """Show the window and let the parts begin (resume analysis, start watching folders)."""
     ctx.window.show()
-    for name in ("library", "jobs", "desktop"):
-        service = ctx.services.get(name)
-        if service is not None and hasattr(service, "start"):
-            service.start()
+    for service in list(ctx.services.values()):  # in install order: the library's first
+        start_service = getattr(service, "start", None)
+        if callable(start_service):
+            start_service()
 
 
 def main(data_dir: str | None = None, argv: list[str] | None = None) -> int:
