@@ -33,6 +33,9 @@ class LibraryService(QObject):
         self.paths = paths
         self.bridge = ServiceBridge(paths.db, "library", self)
         self.bridge.error.connect(self.error)
+        # Counts on their own thread: a count at 100k (~50-100 ms) must not hold up the next page while typing.
+        self.count_bridge = ServiceBridge(paths.db, "library-count", self)
+        self.count_bridge.error.connect(self.error)
         self._watch: dict[str, str] = {}
 
     def watch_state(self, root: str) -> str:
@@ -49,6 +52,7 @@ class LibraryService(QObject):
 
     def close(self) -> None:
         self.bridge.close()
+        self.count_bridge.close()
 
     # --- the table --------------------------------------------------------------------------------------
     def page(self, q: browse.Query, offset: int, limit: int, on_done: Done, key: str | None = None) -> None:
@@ -57,7 +61,7 @@ class LibraryService(QObject):
                            on_done, key=key)
 
     def count(self, q: browse.Query, on_done: Done, key: str | None = None) -> None:
-        self.bridge.submit(lambda ctx: browse.count(ctx.lib, q), on_done, key=key)
+        self.count_bridge.submit(lambda ctx: browse.count(ctx.lib, q), on_done, key=key)
 
     def ids(self, q: browse.Query, offset: int, limit: int, on_done: Done) -> None:
         self.bridge.submit(lambda ctx: browse.ids(ctx.lib, q, offset, limit), on_done)
