@@ -49,6 +49,10 @@ def migrate(conn: sqlite3.Connection, db_path: Path | None) -> list[int]:
     applied = []
     for m in pending:
         conn.execute("BEGIN IMMEDIATE")
+        # Another connection (the app opens one per thread at start-up) may have applied it meanwhile.
+        if conn.execute("PRAGMA user_version").fetchone()[0] >= m.version:
+            conn.execute("COMMIT")
+            continue
         try:
             m.apply(conn)
             conn.execute(f"PRAGMA user_version = {int(m.version)}")

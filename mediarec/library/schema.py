@@ -289,9 +289,16 @@ def _v3_app(conn: sqlite3.Connection) -> None:
         WHERE media_id = old.media_id; END""")
 
 
+def _v4_browse_facts(conn: sqlite3.Connection) -> None:
+    from .browse_facts import migrate_v4  # the shell's table (ui library); its DDL lives with it
+
+    migrate_v4(conn)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _v1_initial),
     Migration(2, "index_items: dense ids of the similarity indexes", _v2_index_items),
     Migration(3, "the app: user_queue, blocklist, item_stats, file_status.ignored", _v3_app),
+    Migration(4, "browse_facts: what the library table filters and sorts on", _v4_browse_facts),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -1,41 +1,106 @@
-"""Starts the desktop app: QApplication, settings, library, main window."""
+"""Starts the desktop app: the composition root that makes the AppContext and installs each UI part.
+
+Start-up order: QApplication, settings and data dirs, the single-instance check (a second launch hands its
+files to the running one and exits), the window, then each part's `install(ctx)` (library, jobs, player,
+upnext, results, dialogs, desktop; a part that is not there yet is skipped), then the window shows and
+unfinished analysis resumes. The GUI thread never opens the database itself: parts use ServiceBridges."""
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ..errors import MediarecError
-from ..library import Library
 from ..paths import AppPaths
 from ..settings import Settings
+from .actions import MediaActions
+from .context import AppContext
+
+log = logging.getLogger(__name__)
+
+PARTS = ("library", "jobs", "problems", "player", "upnext", "results", "dialogs", "desktop")
+"""The UI parts, installed in this order (the library's pages first, so the sidebar starts with them)."""
+
+
+def build(paths: AppPaths, settings: Settings, parts: tuple[str, ...] = PARTS,
+          options: dict[str, dict] | None = None) -> AppContext:
+    """Make the window and install each part that exists; `options[part]` are extra install() arguments."""
+    from .main_window import MainWindow
+
+    window = MainWindow()
+    ctx = AppContext(paths=paths, settings=settings, actions=MediaActions(window), window=window)
+    for name in parts:
+        try:
+            module = importlib.import_module(f"{__package__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.startswith(f"{__package__}.{name}"):
+                log.info("UI part %s is not installed", name)
+                continue
+            raise
+        install = getattr(module, "install", None)
+        if install is not None:
+            install(ctx, **(options or {}).get(name, {}))
+    window.restore_layout()
+    return ctx
+
+
+def start(ctx: AppContext) -> None:
+    """Show the window and let the parts begin (resume analysis, start watching folders)."""
+    ctx.window.show()
+    for service in list(ctx.services.values()):  # in install order: the library's first
+        start_service = getattr(service, "start", None)
+        if callable(start_service):
+            start_service()
 
 
 def main(data_dir: str | None = None, argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    args = list(argv if argv is not None else sys.argv)
+    app = QApplication.instance() or QApplication(args[:1])
     app.setApplicationName("mediarec")
     app.setOrganizationName("mediarec")
     app.setDesktopFileName("mediarec")
+    files = _file_arguments(args[1:])
     try:
         paths = AppPaths.resolve(data_dir)
         settings = Settings.load(paths.settings_file)
         paths.ensure()
-        lib = Library(paths.db)
     except MediarecError as exc:
         QMessageBox.critical(None, "mediarec", str(exc))
         print(f"mediarec: {exc}", file=sys.stderr)
         return 1
-    from .main_window import MainWindow
+    instance = _single_instance(paths, files)
+    if instance is None:
+        return 0  # the running instance has the files now
+    ctx = build(paths, settings)
+    if instance and "desktop" in ctx.services:
+        ctx.services["desktop"].adopt(instance, files)
+    start(ctx)
+    return app.exec()
 
-    window = MainWindow(paths, settings, lib)
-    window.show()
-    window.resume_pending_work()
-    try:
-        return app.exec()
-    finally:
-        lib.close()
+
+def _file_arguments(args: list[str]) -> list[str]:
+    """The files among the arguments (`mediarec-gui FILE...`; the CLI's `--data-dir DIR` is not one)."""
+    files, skip = [], False
+    for a in args:
+        if skip or a.startswith("-"):
+            skip = a in ("--data-dir",)
+            continue
+        files.append(a)
+    return files
+
+
+def _single_instance(paths: AppPaths, files: list[str]):
+    """The instance server of this data dir (listening), or None when a running instance took our files."""
+    from .desktop.single_instance import SingleInstance
+
+    instance = SingleInstance(paths)
+    if instance.hand_off(files):
+        return None
+    instance.listen()
+    return instance
 
 
 if __name__ == "__main__":

@@ -13,8 +13,11 @@ if TYPE_CHECKING:
 
 @dataclass
 class AppContext:
-    """Each UI part (library, jobs, player, upnext, results, dialogs) reads what it needs from here and
-    registers what it offers in `services` under a documented name (e.g. "player", "upnext", "library")."""
+    """Each UI part (library, jobs, problems, player, upnext, results, dialogs, desktop) reads what it needs from
+    here and registers what it offers in `services` under a documented name: "library" (LibraryService: pages,
+    search, `call`, `changed`), "jobs" (JobsService: scan, analyse, rebuild_index, analyse_first, cancel,
+    toggle_pause, signals), "problems", "desktop" (open_files), "player", "upnext", "results", "dialogs".
+    A service with a `start()` is started by app.start() once every part is installed."""
     paths: "AppPaths"
     settings: "Settings"
     actions: "MediaActions"

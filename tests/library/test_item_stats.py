@@ -45,7 +45,7 @@ def test_the_migration_fills_it_from_an_older_history(app_dirs, monkeypatch):
         old.events.append(a, "play_start", ts=9.0)
     monkeypatch.undo()
     with Library(db) as lib:
-        assert lib.schema_version == 3
+        assert lib.schema_version == schema_mod.SCHEMA_VERSION
         assert item_stats.get(lib, a) == item_stats.ItemStats(a, plays=2, last_played=9.0)
         assert item_stats.get(lib, b) == item_stats.ItemStats(b)
         assert list(db.parent.glob("old.db.v2-*.bak")), "backed up before migrating"

@@ -1,8 +1,17 @@
-"""Desktop integration: MPRIS2 media keys and applets (mpris.py); the shell adds the tray and file arguments."""
+"""The desktop part: DesktopService ("desktop"): files handed to the app are played (single instance), the
+library folders are watched for changes (or rescanned periodically where watching fails), and MPRIS2 makes
+media keys and applets drive the player (installed after the player)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
-def install(ctx) -> None:
+if TYPE_CHECKING:
+    from ..context import AppContext
+
+
+def install(ctx: "AppContext", rescan_minutes: float | None = None) -> None:
     from . import mpris_bus
+    from .service import DesktopService
 
+    ctx.services["desktop"] = DesktopService(ctx, rescan_minutes)
     mpris_bus.install(ctx)

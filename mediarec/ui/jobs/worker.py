@@ -11,8 +11,8 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QRunnable, Signal
 
-from ..errors import Cancelled, MediarecError
-from ..jobs import CancelToken, Job
+from ...errors import Cancelled, MediarecError
+from ...jobs import CancelToken, Job
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 
-from ..jobs import CancelToken, Job, Progress
-from .workers import JobWorker
+from ...jobs import CancelToken, Job, Progress
+from .worker import JobWorker
 
 MakeJob = Callable[[CancelToken], Job[Any]]
 

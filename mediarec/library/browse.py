@@ -1,0 +1,133 @@
+"""Paged library queries for the app's table: a page of rows for (kind, filter text, sort column, order,
+offset, limit) and the total count, filtered and sorted in SQL so 100k items answer while the user types.
+
+Filtering is a substring test on `browse_facts.search_text` (migration v4: tags and path, lower-cased, with a
+trigram full-text index, kept by triggers); mood and tempo come from the same table, plays, skips and last
+played from item_stats (v3), so every sort column is an index walk that stops at the page's end."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterable
+
+if TYPE_CHECKING:
+    from .db import Library
+
+COLUMNS = ("title", "artist", "album", "duration", "kind", "mood", "tempo", "added", "plays", "skips",
+           "last_played")
+_ORDER = {  # each an indexed expression (media_* and browse_facts_* indexes, migration v4)
+    "title": "m.title COLLATE NOCASE",
+    "artist": "m.artist COLLATE NOCASE",
+    "album": "m.album COLLATE NOCASE",
+    "duration": "m.duration",
+    "kind": "m.kind",
+    "mood": "f.mood",
+    "tempo": "f.tempo",
+    "added": "m.added_at",
+    "plays": "s.plays",
+    "skips": "s.skips",
+    "last_played": "s.last_played",
+}
+_SELECT = ("m.id, m.path, m.kind, m.title, m.artist, m.album, m.duration, m.added_at AS added, f.mood, f.tempo, "
+           "s.plays, s.skips, s.last_played")
+_FROM = ("FROM media m JOIN browse_facts f ON f.media_id = m.id "
+         "JOIN item_stats s ON s.media_id = m.id")  # item_stats (v3, appcore): a row per media row
+TRIGRAM = 3  # the full-text index finds substrings of 3 characters or more; shorter words are scanned for
+
+
+@dataclass(frozen=True)
+class Query:
+    """What the table shows: which kind (None: everything), filter text, sort column and order."""
+    kind: str | None = None
+    text: str = ""
+    sort: str = "title"
+    descending: bool = False
+
+    def words(self) -> list[str]:
+        return self.text.lower().split()
+
+    def order(self) -> str:
+        if self.sort not in _ORDER:
+            raise ValueError(f"cannot sort by {self.sort!r} (one of {', '.join(COLUMNS)})")
+        direction = "DESC" if self.descending else "ASC"
+        column = _ORDER[self.sort]
+        tie = {"f": "f.media_id", "s": "s.media_id"}.get(column[0], "m.id")  # what that index carries: no extra sort
+        return f"{column} {direction}, {tie} {direction}"
+
+
+FEW = 2000
+"""Up to this many trigram matches, the query starts from them and sorts them; with more, it walks the sort
+column's index and tests each row's text, stopping at the page's end (at >= 2% matching, within ~10k rows)."""
+
+
+def _match(words: list[str]) -> str:
+    return " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
+
+
+def _like(word: str) -> str:
+    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def plan(lib: "Library", q: Query, for_count: bool = False) -> tuple[str, str, list[Any]]:
+    """(FROM clause, WHERE clause, parameters) for a query: every word of the text must occur in the item's tags
+    or path (case-insensitive substrings). For a page, status and kind are kept out of the index choice with
+    a unary + so the sort column's index drives the walk."""
+    plus = "" if for_count else "+"
+    words = q.words()
+    long_words = [w for w in words if len(w) >= TRIGRAM]
+    matches = None if for_count or not long_words else _few_matches(lib, long_words)
+    sql, params = [f"{plus}m.status = 'ok'"], []
+    if matches is not None:  # the trigram index's answer, reused as an id list (the index is read once)
+        sql.append(f"m.id IN ({','.join('?' * len(matches))})")
+        params.extend(matches)
+    elif for_count and long_words:
+        sql.append("m.id IN (SELECT rowid FROM browse_fts WHERE browse_fts MATCH ?)")
+        params.append(_match(long_words))
+    if q.kind:
+        indexed = for_count or (q.sort == "title" and matches is None)  # media_kind_title serves that walk
+        sql.append("m.kind = ?" if indexed else "+m.kind = ?")
+        params.append(q.kind)
+    for word in words:
+        if len(word) < TRIGRAM or (matches is None and not for_count):
+            sql.append("f.search_text LIKE ? ESCAPE '\\'")
+            params.append(_like(word))
+    return _FROM, " AND ".join(sql), params
+
+
+def _few_matches(lib: "Library", words: list[str]) -> list[int] | None:
+    """The ids matching every word, when there are fewer than FEW; None when there are more."""
+    found = [r[0] for r in lib.conn.execute(
+        "SELECT rowid FROM browse_fts WHERE browse_fts MATCH ? LIMIT ?", (_match(words), FEW))]
+    return found if len(found) < FEW else None
+
+
+def count(lib: "Library", q: Query) -> int:
+    source, where, params = plan(lib, q, for_count=True)
+    if "f." not in where and "s." not in where:
+        source = "FROM media m"  # the status/kind index answers alone
+    return lib.conn.execute(f"SELECT count(*) {source} WHERE {where}", params).fetchone()[0]
+
+
+def page(lib: "Library", q: Query, offset: int, limit: int) -> list[dict[str, Any]]:
+    """Rows `offset`..`offset + limit` of the query, each a dict with the COLUMNS plus id and path."""
+    source, where, params = plan(lib, q)
+    sql = f"SELECT {_SELECT} {source} WHERE {where} ORDER BY {q.order()} LIMIT ? OFFSET ?"
+    return [dict(r) for r in lib.conn.execute(sql, [*params, int(limit), int(offset)])]
+
+
+def ids(lib: "Library", q: Query, offset: int = 0, limit: int = -1) -> list[int]:
+    """The ids of the query's rows in order (what "play from this row" queues)."""
+    source, where, params = plan(lib, q)
+    sql = f"SELECT m.id {source} WHERE {where} ORDER BY {q.order()} LIMIT ? OFFSET ?"
+    return [r[0] for r in lib.conn.execute(sql, [*params, int(limit), int(offset)])]
+
+
+def rows_for_ids(lib: "Library", media_ids: Iterable[int]) -> list[dict[str, Any]]:
+    """The same rows for given ids, in the given order (search results); ids no longer ok are left out."""
+    wanted = [int(i) for i in media_ids]
+    found: dict[int, dict[str, Any]] = {}
+    for chunk in range(0, len(wanted), 500):
+        part = wanted[chunk:chunk + 500]
+        marks = ",".join("?" * len(part))
+        for r in lib.conn.execute(f"SELECT {_SELECT} {_FROM} WHERE m.status = 'ok' AND m.id IN ({marks})", part):
+            found[r["id"]] = dict(r)
+    return [found[i] for i in wanted if i in found]
