@@ -49,7 +49,9 @@ def scan_task(db_path: str | os.PathLike, settings: Settings, add_roots: Sequenc
             lib.roots.add(str(root))
         if not lib.roots.active():
             raise NoLibraryFolders("no library folders yet; run 'mediarec scan FOLDER'")
-        return (yield from scan(lib, settings.scan, token))
+        report = yield from scan(lib, settings.scan, token)
+        lib.periodic_backup()  # at most one a day, three kept: what `doctor --restore-backup` restores
+        return report
 
 
 def analyze_task(paths: AppPaths, settings: Settings, token: CancelToken | None = None, only: list[str] | None = None,
@@ -65,8 +67,10 @@ def analyze_task(paths: AppPaths, settings: Settings, token: CancelToken | None 
     run `rebuild_task` after (the CLI does)."""
     first = first_ids if isinstance(first_ids, FirstIds) else FirstIds(first_ids or ())
     with Library(paths.db) as lib:
-        return (yield from analyze(lib, paths, settings, only=only, kind=kind, limit=limit, workers=workers,
-                                   cancel=token, in_process=in_process, first=first))
+        report = yield from analyze(lib, paths, settings, only=only, kind=kind, limit=limit, workers=workers,
+                                    cancel=token, in_process=in_process, first=first)
+        lib.periodic_backup()
+        return report
 
 
 def rebuild_task(paths: AppPaths, token: CancelToken | None = None, *, spaces: Iterable[str] | None = None,

@@ -65,9 +65,9 @@ def make_context(qtbot):
     paths = AppPaths.resolve().ensure()
     lib = Library(paths.db)
     settings = Settings()
-    window = MainWindow(paths, settings, lib, auto_analyze=False)
+    window = MainWindow()
     qtbot.addWidget(window)
     ctx = AppContext(paths, settings, MediaActions(window), window)
     window.shown_pages = []
-    window.show_page = window.shown_pages.append  # the shell's page stack is not on this branch
+    window.page_shown.connect(window.shown_pages.append)  # what the tests check: the pages shown, in order
     return ctx, lib

@@ -6,7 +6,7 @@ import argparse
 from ..jobs import run_job
 from ..tasks import analyze_task, rebuild_task
 from . import command
-from .context import daily_backup, load_paths
+from .context import load_paths
 from .output import ProgressBar, print_json
 
 
@@ -34,7 +34,6 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             indexes = run_job(rebuild_task(paths), bar).spaces
     finally:
         bar.close()
-    daily_backup(paths)
     if args.json:
         print_json({"report": report.__dict__, "indexes": indexes})
     else:

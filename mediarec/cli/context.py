@@ -33,12 +33,6 @@ def load_paths(args: argparse.Namespace) -> tuple[AppPaths, Settings]:
     return paths, settings
 
 
-def daily_backup(paths: AppPaths) -> None:
-    """After a scan or analysis succeeded: at most one online backup a day, three kept (restore: doctor)."""
-    with Library(paths.db) as lib:
-        lib.periodic_backup()
-
-
 def open_context(args: argparse.Namespace) -> Context:
     paths, settings = load_paths(args)
     return Context(paths, settings, Library(paths.db))

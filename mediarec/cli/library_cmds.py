@@ -9,7 +9,7 @@ from ..jobs import run_job
 from ..library.media import PUBLIC_FIELDS
 from ..tasks import NoLibraryFolders, scan_task
 from . import command
-from .context import daily_backup, load_paths, open_context
+from .context import load_paths, open_context
 from .output import ProgressBar, fmt_duration, items_doc, print_json, print_table
 
 
@@ -37,7 +37,6 @@ def cmd_scan(args: argparse.Namespace) -> int:
         return 1
     finally:
         bar.close()
-    daily_backup(paths)
     if args.json:
         with open_context(args) as ctx:
             print_json({"report": report.__dict__, "counts": ctx.lib.media.counts()})

@@ -2,14 +2,16 @@
 
 Start-up order: QApplication, settings and data dirs, the single-instance check (a second launch hands its
 files to the running one and exits), the window, then each part's `install(ctx)` (library, jobs, player,
-upnext, results, dialogs, desktop; a part that is not there yet is skipped), then the window shows and
+upnext, results, dialogs, playlists, desktop; a part that is not there yet is skipped), then the window shows and
 unfinished analysis resumes. The GUI thread never opens the database itself: parts use ServiceBridges."""
 from __future__ import annotations
 
 import importlib
 import logging
+import signal
 import sys
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ..errors import MediarecError
@@ -20,7 +22,7 @@ from .context import AppContext
 
 log = logging.getLogger(__name__)
 
-PARTS = ("library", "jobs", "problems", "player", "upnext", "results", "dialogs", "desktop")
+PARTS = ("library", "jobs", "problems", "player", "upnext", "results", "dialogs", "playlists", "desktop")
 """The UI parts, installed in this order (the library's pages first, so the sidebar starts with them)."""
 
 
@@ -61,7 +63,10 @@ def main(data_dir: str | None = None, argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(args[:1])
     app.setApplicationName("mediarec")
     app.setOrganizationName("mediarec")
-    app.setDesktopFileName("mediarec")
+    app.setDesktopFileName("org.mediarec.Mediarec")
+    from .assets import app_icon
+
+    app.setWindowIcon(app_icon())
     files = _file_arguments(args[1:])
     try:
         paths = AppPaths.resolve(data_dir)
@@ -74,11 +79,40 @@ def main(data_dir: str | None = None, argv: list[str] | None = None) -> int:
     instance = _single_instance(paths, files)
     if instance is None:
         return 0  # the running instance has the files now
+    if not _library_opens(paths):
+        return 1  # damaged, and the user chose Quit: the file is untouched
     ctx = build(paths, settings)
     if instance and "desktop" in ctx.services:
         ctx.services["desktop"].adopt(instance, files)
+    _quit_on_signals(ctx)
     start(ctx)
     return app.exec()
+
+
+def _library_opens(paths: AppPaths) -> bool:
+    """A damaged library.db is found before any part opens it: restore a backup, start fresh or quit.
+    The check reads the header and schema only (under a millisecond at 100k items)."""
+    from .recovery import open_library_or_recover
+
+    lib = open_library_or_recover(paths.db)
+    if lib is None:
+        return False
+    lib.close()
+    return True
+
+
+def _quit_on_signals(ctx: AppContext) -> None:
+    """SIGTERM and SIGINT (logout, `kill`, Ctrl+C in a terminal) close the window as Quit does, so the jobs
+    stop between files and commit, and events are written; Qt would otherwise die without a word."""
+    def close(*_args) -> None:
+        QTimer.singleShot(0, ctx.window.close)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, close)
+    # Python runs signal handlers only between bytecodes: wake the interpreter while Qt's loop sleeps.
+    ticker = QTimer(ctx.window)
+    ticker.timeout.connect(lambda: None)
+    ticker.start(250)
 
 
 def _file_arguments(args: list[str]) -> list[str]:

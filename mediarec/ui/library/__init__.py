@@ -1,4 +1,4 @@
-"""The library part: LibraryService ("library"), the Music / Videos / Everything pages, Playlists, Folders and the
+"""The library part: LibraryService ("library"), the Music / Videos / Everything pages, Folders and the
 first-run welcome view; Ctrl+L goes to the filter box."""
 from __future__ import annotations
 
@@ -6,9 +6,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..context import AppContext
-
-PAGES = (("Music", "audio"), ("Videos", "video"), ("Everything", None))
-
 
 def install(ctx: "AppContext") -> None:
     from .controller import LibraryController

@@ -8,12 +8,13 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 
 from ..context import AppContext
-from . import PAGES
 from .folders import FoldersView
-from .playlists import PlaylistsView
 from .service import LibraryService
 from .view import LibraryView
 from .welcome import WelcomeView
+
+PAGES = (("Music", "audio"), ("Videos", "video"), ("Everything", None))
+"""The library's pages: name and the kind each lists (None: both)."""
 
 
 class LibraryController(QObject):
@@ -25,10 +26,8 @@ class LibraryController(QObject):
         self.views = {name: LibraryView(name, self.service, ctx.actions, kind) for name, kind in PAGES}
         for name, view in self.views.items():
             window.add_page(name, view)
-        self.playlists = PlaylistsView(self.service, ctx.actions)
         self.folders = FoldersView(self.service)
         self.welcome = WelcomeView()
-        window.add_page("Playlists", self.playlists)
         window.add_page("Folders", self.folders)
         window.add_page("Welcome", self.welcome, sidebar=False)
         self.service.changed.connect(self.refresh)
@@ -78,14 +77,10 @@ class LibraryController(QObject):
         for view in self.views.values():
             view.refresh()
         self.folders.refresh()
-        if self.ctx.window.current_page == "Playlists":
-            self.playlists.refresh()
         self.service.summary(self._on_summary)
 
     def _on_page(self, name: str) -> None:
-        if name == "Playlists":
-            self.playlists.refresh()
-        elif name == "Folders":
+        if name == "Folders":
             self.folders.refresh()
 
     def focus_filter(self) -> None:
