@@ -17,7 +17,9 @@ With `--baseline TREE` (a checkout of older code, e.g. `git archive <commit> | t
 passes 3 and 4 also run that tree's mediarec, so before and after are timed in the same run. Each
 analyze pass runs in its own process with the tree's package first on sys.path. Prints tracks/s,
 the ratio to bliss-rs (target: default >= 1.3x, music >= 1.6x), the CPU-s each pass cost (all its
-processes; the steadier figure on a shared machine) and each extractor's worker CPU-s."""
+processes; the steadier figure on a shared machine), each extractor's worker CPU-s and the rest of the
+pass's CPU-s (fixed costs: worker start, model loading, scan, database writes). bench/analyze_stages.py
+splits the workers' share further, stage by stage."""
 from __future__ import annotations
 
 import argparse
@@ -184,9 +186,10 @@ def bench_library(label: str, folder: Path, workers: int, trees: dict[str, str])
         ratio = t_bliss / result["seconds"]
         cpu_ratio = c_bliss / result["cpu_total"]
         cpu = ", ".join(f"{k} {v:.1f}" for k, v in sorted(result["cpu"].items(), key=lambda kv: -kv[1]))
+        fixed = result["cpu_total"] - sum(result["cpu"].values())  # worker start, model loading, scan, writes
         print(f"  {tree_label} {what}: {ratio:.2f}x bliss (target {target}x: {'OK' if ratio >= target else 'MISSED'}), "
               f"by CPU {cpu_ratio:.2f}x;"
-              f" no-speech rows {result['no_speech']}; worker CPU-s: {cpu}")
+              f" no-speech rows {result['no_speech']}; worker CPU-s: {cpu}; fixed (the rest) {fixed:.1f}")
     return rows
 
 
