@@ -85,6 +85,9 @@ def main(data_dir: str | None = None, argv: list[str] | None = None) -> int:
     if instance and "desktop" in ctx.services:
         ctx.services["desktop"].adopt(instance, files)
     _quit_on_signals(ctx)
+    from .bridges.service import stop_all
+
+    app.aboutToQuit.connect(stop_all)  # no service thread outlives the loop (Qt aborts on a running one)
     start(ctx)
     return app.exec()
 

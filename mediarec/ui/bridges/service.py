@@ -22,6 +22,10 @@ from ...library import Library
 
 log = logging.getLogger(__name__)
 
+_RUNNING: set[tuple[QThread, QObject]] = set()
+"""Every service thread until it has stopped: Qt aborts the process when a running QThread is destroyed, so
+Python must not collect one whose bridge was dropped without close() (a window closed by its parent, a test)."""
+
 
 @dataclass
 class ServiceContext:
@@ -89,6 +93,10 @@ class ServiceBridge(QObject):
         self._close.connect(self._worker.close)
         self._worker.answered.connect(self._on_answer)
         self._worker.failed.connect(self._on_failure)
+        held = (self._thread, self._worker)
+        _RUNNING.add(held)
+        self._thread.finished.connect(lambda: _RUNNING.discard(held))
+        self.destroyed.connect(lambda *_: _stop(held[0]))
         self._thread.start()
 
     def submit(self, fn: Callable[[ServiceContext], Any], on_done: Callable[[Any], None] | None = None,
@@ -138,3 +146,16 @@ class ServiceBridge(QObject):
         self._close.emit()
         self._thread.quit()
         self._thread.wait(timeout_ms)
+
+
+def _stop(thread: QThread, timeout_ms: int = 10_000) -> None:
+    """A bridge destroyed without close(): let its thread finish the request in hand and stop."""
+    if thread.isRunning():
+        thread.quit()
+        thread.wait(timeout_ms)
+
+
+def stop_all(timeout_ms: int = 10_000) -> None:
+    """Stop every service thread still running (at application exit)."""
+    for thread, _ in list(_RUNNING):
+        _stop(thread, timeout_ms)

@@ -30,18 +30,6 @@ def shot(window, name: str) -> Path:
     return path
 
 
-def add_page_stack(window):
-    """The shell's page stack (not on this branch): the library table and pages added by parts."""
-    from PySide6.QtWidgets import QStackedWidget
-
-    stack = QStackedWidget(window)
-    stack.addWidget(window.takeCentralWidget())
-    window.setCentralWidget(stack)
-    pages = {}
-    window.add_page = lambda name, widget: pages.setdefault(name, widget) and stack.addWidget(widget)
-    window.show_page = lambda name: stack.setCurrentWidget(pages[name])
-
-
 @pytest.mark.slow
 def test_screenshots_of_music_video_and_up_next(qtbot, app_dirs, tmp_path):
     from mediarec.ui import player as player_part
@@ -57,10 +45,12 @@ def test_screenshots_of_music_video_and_up_next(qtbot, app_dirs, tmp_path):
     now = time.time() - 600
     for k, name in enumerate(["copper_sky", "glass_city", "harbour_lights"]):  # a little history: reasons
         events.record(lib, ids[name], "play", position=40.0, duration=40.0, ts=now + 60 * k)
-    ctx.window.refresh()
-    add_page_stack(ctx.window)
+    from mediarec.ui import library as library_part
+
+    library_part.install(ctx)  # the library pages, as in the app (the window's sidebar lists them)
     player = player_part.install(ctx)
     service = upnext_part.install(ctx)
+    ctx.services["library"].start()
     ctx.window.resize(1300, 800)
     ctx.window.show()
     try:
@@ -81,4 +71,5 @@ def test_screenshots_of_music_video_and_up_next(qtbot, app_dirs, tmp_path):
     finally:
         player.close()
         service.close()
+        ctx.window.close()
         lib.close()
