@@ -5,16 +5,19 @@ pool uses the 'spawn' start method: the GUI runs scans from a thread, and forkin
 can deadlock the child."""
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Iterator, Sequence
 
-from ..errors import FileError
+from ..errors import FileError, OurBug
 from .probe import ProbeResult, probe
 
 CHUNK = 32
 """Files per task: big enough to hide the inter-process cost, small enough to keep progress smooth."""
+
+log = logging.getLogger(__name__)
 
 MIN_FILES_FOR_POOL = 200
 """Below this a pool costs more to start than it saves."""
@@ -27,6 +30,9 @@ def _probe_chunk(items: Sequence[tuple[str, os.stat_result]]) -> list[ProbeResul
             out.append(probe(path, st))
         except FileError as err:
             out.append(err)
+        except Exception as exc:  # noqa: BLE001 - a bug of ours on one hostile file costs that file, not the scan
+            log.exception("probe failed on %s", path)
+            out.append(OurBug(path, f"{type(exc).__name__}: {exc}"))
     return out
 
 
