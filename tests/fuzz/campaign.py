@@ -58,6 +58,7 @@ class Result:
     worst_seconds: float = 0.0
     worst_file: str = ""
     peak_mb: float = 0.0
+    good_worst_seconds: float = 0.0  # the baseline: the slowest undamaged file of the same batch
     wall_seconds: float = 0.0
     run_past_limit: list[str] = field(default_factory=list)
 
@@ -81,7 +82,9 @@ class Result:
                 f"{int(self.exit_status != 0)}, hangs (timeouts) {self.marked.get('timeout', 0)}, worker crashes "
                 f"{self.marked.get('crash', 0)}, analysed {self.analysed}, files marked by kind: {marked}; "
                 f"worst time per file {self.worst_seconds:.2f} s ({self.worst_file}), worst worker peak memory "
-                f"{self.peak_mb:.0f} MiB; wall {self.wall_seconds:.1f} s")
+                f"{self.peak_mb:.0f} MiB; slowest good file {self.good_worst_seconds:.2f} s (worst mutant / "
+                f"good = {self.worst_seconds / max(self.good_worst_seconds, 1e-6):.1f}x); wall "
+                f"{self.wall_seconds:.1f} s")
 
 
 def prepare(root: Path, count: int, seed: int) -> tuple[list[Path], list[Path]]:
@@ -168,9 +171,12 @@ def check(db: Path, good: list[Path], hostile: list[Path], extractor: str, file_
         elif p not in analysed:
             result.unaccounted.append(path.name)
     result.good_missing = [p.name for p in good if str(p) not in analysed]
+    good_paths = {str(p) for p in good}
     for p, attrs in analysed.items():
         a = json.loads(attrs or "{}")
         seconds = float(a.get("seconds", 0.0))
+        if p in good_paths:
+            result.good_worst_seconds = max(result.good_worst_seconds, seconds)
         if seconds > result.worst_seconds:
             result.worst_seconds, result.worst_file = seconds, os.path.basename(p)
         result.peak_mb = max(result.peak_mb, float(a.get("peak_mb", 0.0)))
