@@ -61,6 +61,7 @@ class Result:
     good_worst_seconds: float = 0.0  # the baseline: the slowest undamaged file of the same batch
     wall_seconds: float = 0.0
     run_past_limit: list[str] = field(default_factory=list)
+    balloon: str = ""  # the file_status message of the memory hog
 
     def problems(self) -> list[str]:
         out = []
@@ -70,6 +71,8 @@ class Result:
             out.append(f"{len(self.unaccounted)} file(s) neither analysed nor marked: {self.unaccounted[:5]}")
         if self.good_missing:
             out.append(f"good files not analysed: {self.good_missing}")
+        if "memory limit" not in self.balloon:
+            out.append(f"the memory hog was not ended by the watchdog: {self.balloon!r}")
         if self.marked.get("bug"):
             out.append(f"{self.marked['bug']} file(s) hit a bug of ours (file_status kind 'bug')")
         if self.run_past_limit:
@@ -99,7 +102,7 @@ def prepare(root: Path, count: int, seed: int) -> tuple[list[Path], list[Path]]:
         good.append(dest)
     hostile = mutants(seeds, lib_dir / "mutants", count, seed)
     hostile += hostile_tag_files(seeds, lib_dir / "mutants")
-    for name in ("grow.wav", "vanish1.mp3", "vanish2.mkv"):  # changed while read
+    for name in ("grow.wav", "vanish1.mp3", "vanish2.mkv", "balloon.wav"):  # changed while read; memory hog
         src = next(p for p in seeds if p.suffix == Path(name).suffix)
         shutil.copy(src, lib_dir / "mutants" / name)
         hostile.append(lib_dir / "mutants" / name)
@@ -158,8 +161,10 @@ def check(db: Path, good: list[Path], hostile: list[Path], extractor: str, file_
         "SELECT m.path, f.attrs FROM features f JOIN media m ON m.id = f.media_id "
         "WHERE f.extractor = ? AND f.fingerprint = m.fingerprint", (extractor,))}
     marked: dict[str, str] = {}
-    for r in conn.execute("SELECT path, kind FROM file_status"):
+    for r in conn.execute("SELECT path, kind, message FROM file_status"):
         marked.setdefault(r["path"], r["kind"])
+        if Path(r["path"]).name == "balloon.wav":
+            result.balloon = f"{r['kind']}: {r['message']}"
     conn.close()
     import json
 

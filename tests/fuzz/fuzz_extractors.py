@@ -2,7 +2,10 @@
 
 It goes through the same decoders as the shipped extractors (MediaInput.audio, media.frames), so a
 hostile file that breaks them breaks this; it adds no model, so 200 mutants analyse in seconds. It
-records its own time and the worker's peak memory, which the campaign reports as worst per file."""
+records its own time and the worker's peak memory, which the campaign reports as worst per file. A file
+named balloon* makes it allocate without end, as a decoder trusting a declared 65535 x 65535 frame would:
+the pool's memory watchdog must end that worker and the file be marked."""
+import os
 import resource
 import time
 
@@ -18,6 +21,8 @@ class FuzzProbeExtractor(Extractor):
 
     def extract(self, media):
         started = time.perf_counter()
+        if os.path.basename(media.path).startswith("balloon"):
+            _balloon()  # stands in for a decoder trusting an absurd declared frame size
         y = media.audio(22050)
         rms = float(np.sqrt(np.mean(np.square(y, dtype=np.float64)))) if y.size else 0.0
         frames = 0.0
@@ -27,3 +32,10 @@ class FuzzProbeExtractor(Extractor):
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
         return FeatureResult(np.array([rms, frames, seconds], np.float32),
                              {"seconds": seconds, "peak_mb": peak_mb, "samples": int(y.size)})
+
+
+def _balloon() -> None:
+    held = []
+    for _ in range(400):  # up to 8 GB, 20 MB at a time: the pool's watchdog must end it long before
+        held.append(np.ones(20 * 2**20, np.uint8))
+        time.sleep(0.01)
