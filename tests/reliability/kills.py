@@ -135,7 +135,8 @@ def kill_once(lab: Lab, op: str, seed: int, work: Path) -> tuple[float, bool]:
     Returns (delay, whether the kill came before the run ended by itself)."""
     data = work / f"{op}-{seed}"
     shutil.copytree(lab.states[op], data)
-    delay = random.Random(f"{op}:{seed}").uniform(0.0, lab.full_seconds[op])
+    # Within the uninterrupted run's time (measured once; a busy machine makes later runs faster or slower).
+    delay = random.Random(f"{op}:{seed}").uniform(0.05, 0.9) * lab.full_seconds[op]
     proc = subprocess.Popen(command(op, lab, data), env=lab.env(), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     try:
