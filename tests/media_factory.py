@@ -19,6 +19,7 @@ AUDIO_CODECS = {
     "opus": ("ogg", "libopus", "flt", 48000),
     "mp3": ("mp3", "libmp3lame", "fltp", 22050),
     "m4a": ("ipod", "aac", "fltp", 22050),
+    "aiff": ("aiff", "pcm_s16be", "s16", 22050),
 }
 VIDEO_CODECS = {
     "mp4": ("mp4", "libx264", "yuv420p"),

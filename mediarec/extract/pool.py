@@ -4,8 +4,10 @@
 executor (a `dask.distributed` client later). concurrent.futures.ProcessPoolExecutor cannot do this:
 one segfaulting decoder breaks the whole pool, and a hung task can never be stopped. Here each worker
 runs one task at a time; when its process dies the task's future fails with `WorkerDied`, when it runs
-past `task_timeout` the worker is killed and the future fails with `TaskTimedOut`, and in both cases a
-fresh worker (running the initializer again, so models load once per worker) takes its place."""
+past `task_timeout` the worker is killed and the future fails with `TaskTimedOut`, when its resident memory
+grows past `memory_limit` (a file declaring absurd dimensions) it is killed and the future fails with
+`MemoryExceeded`, and in each case a fresh worker (running the initializer again, so models load once per
+worker) takes its place."""
 from __future__ import annotations
 
 import contextlib
@@ -35,6 +37,40 @@ class WorkerDied(RuntimeError):
 
 class TaskTimedOut(RuntimeError):
     """A task ran longer than the pool's task_timeout; its worker was killed."""
+
+
+class MemoryExceeded(WorkerDied):
+    """A worker's resident memory went past the pool's memory_limit; it was killed (a WorkerDied, so callers
+    that record crashes record this too, with the figures in the message)."""
+
+
+MEMORY_ENV = "MEDIAREC_WORKER_MEMORY_MB"
+"""Overrides the per-worker memory limit (MiB; 0 turns the watchdog off)."""
+MEMORY_POLL = 0.2
+"""Seconds between resident-memory checks of busy workers: a file that balloons is caught within this."""
+
+
+def default_memory_limit(workers: int) -> int | None:
+    """Bytes a worker may hold: three quarters of the machine's RAM shared by the workers, at least 2 GiB
+    (models need it), or MEDIAREC_WORKER_MEMORY_MB. None where RAM cannot be read (no watchdog)."""
+    env = os.environ.get(MEMORY_ENV)
+    if env:
+        mib = int(env)
+        return mib * 2**20 if mib > 0 else None
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+    return max(2 * 2**30, int(0.75 * total / max(1, workers)))
+
+
+def resident_bytes(pid: int) -> int | None:
+    """A process's resident set size, read from /proc (Linux); None where that is not available."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 class RemoteError(RuntimeError):
@@ -96,12 +132,16 @@ class _Worker:
 
 class IsolatingPool(Executor):
     def __init__(self, max_workers: int, initializer: Callable | None = None, initargs: tuple = (),
-                 task_timeout: float | None = None, threads_per_worker: int = 1):
+                 task_timeout: float | None = None, threads_per_worker: int = 1,
+                 memory_limit: int | None | str = "default"):
+        """`memory_limit`: bytes of resident memory a worker may use while running a task ("default":
+        `default_memory_limit`, None: unlimited)."""
         self._ctx = multiprocessing.get_context("spawn")  # forking a threaded (GUI) process can deadlock
         self._max_workers = max(1, max_workers)
         self._initializer, self._initargs = initializer, initargs
         self._timeout = task_timeout
         self._threads = threads_per_worker
+        self._memory = default_memory_limit(self._max_workers) if memory_limit == "default" else memory_limit
         self._pending: list[tuple[int, Future, Callable, tuple, dict, float | None]] = []
         self._workers: list[_Worker] = []
         self._ids = itertools.count()
@@ -157,7 +197,10 @@ class IsolatingPool(Executor):
                     if self._shutdown and not self._pending and not busy:
                         break
                 waitables = [self._wakeup_r] + [w.conn for w in busy] + [w.process.sentinel for w in busy]
-                ready = wait(waitables, timeout=self._next_deadline(busy))
+                timeout = self._next_deadline(busy)
+                if self._memory is not None and any(w.task for w in busy):
+                    timeout = MEMORY_POLL if timeout is None else min(timeout, MEMORY_POLL)
+                ready = wait(waitables, timeout=timeout)
                 if self._wakeup_r in ready:
                     with contextlib.suppress(EOFError, OSError):
                         while self._wakeup_r.poll():
@@ -230,6 +273,15 @@ class IsolatingPool(Executor):
                 self._replace(w, fut, WorkerDied(self._exit_text(w)))
             elif w.timeout is not None and started is not None and now - started > w.timeout:
                 self._replace(w, fut, TaskTimedOut(f"took longer than {w.timeout:g} s"))
+            elif self._over_memory(w):
+                self._replace(w, fut, MemoryExceeded(f"worker used more than its memory limit of "
+                                                     f"{self._memory / 2**20:.0f} MiB"))
+
+    def _over_memory(self, w: _Worker) -> bool:
+        if self._memory is None:
+            return False
+        rss = resident_bytes(w.process.pid)
+        return rss is not None and rss > self._memory
 
     @staticmethod
     def _poll(w: _Worker) -> bool:

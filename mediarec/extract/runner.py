@@ -213,8 +213,9 @@ def analyze(lib: Library, paths: AppPaths, settings: Settings, only: list[str] |
 
 
 def task_timeout(task: Task, base: float) -> float:
-    """A file's time limit: the configured base plus a share of its length (long talks take long)."""
-    return base + 0.25 * float(task.item.get("duration") or 0.0)
+    """A file's time limit: the configured base plus a share of its length (long talks take long), the
+    length counted up to 12 hours: it is what the header declares, and a damaged one may declare years."""
+    return base + 0.25 * min(float(task.item.get("duration") or 0.0), 12 * 3600.0)
 
 
 def _submit(pool: Executor, task: Task, base_timeout: float) -> Future:

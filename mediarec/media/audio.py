@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import av
 import numpy as np
 
-from ..errors import CorruptMedia, ExtractorError
+from ..errors import CorruptMedia, ExtractorError, UnsupportedMedia
 from .avio import MIN_DECODED_SHARE, open_tolerant, translate_av_errors
 
 BASE_RATE = 22050
@@ -96,7 +96,10 @@ def decode_audio(path: str, rate: int = BASE_RATE, policy: ExcerptPolicy | None 
         with translate_av_errors(path):
             if not container.streams.audio:
                 raise NoAudioStream(path, "no audio stream")
-            stream = container.streams.audio[0]
+            # A damaged codec id leaves a stream FFmpeg has no decoder for (found by fuzzing): skip it.
+            stream = next((s for s in container.streams.audio if s.codec_context is not None), None)
+            if stream is None:
+                raise UnsupportedMedia(path, "no decoder for its audio stream (unknown or damaged codec id)")
             duration = _duration(container, stream) or duration_hint or 0.0
             ranges = policy.ranges(duration)
             chunks: list[np.ndarray] = []

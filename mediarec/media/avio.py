@@ -34,7 +34,11 @@ def translate_av_errors(path: str) -> Iterator[None]:
     except av.error.FFmpegError as exc:
         reason = exc.strerror or str(exc)
         if isinstance(exc, OSError) and exc.errno is not None and not isinstance(exc, av.error.EOFError):
-            raise ReadError.from_os_error(path, exc) from None
+            if not _readable(path):
+                raise ReadError.from_os_error(path, exc) from None
+            # FFmpeg's demuxers return errno codes (EPERM, EIO, ENOMEM) for malformed data too: a file
+            # the OS reads fine is damaged, not locked or on a failing disk (found by fuzzing FLAC, WebM).
+            raise CorruptMedia(path, f"FFmpeg: {reason}") from None
         if isinstance(exc, (av.error.DecoderNotFoundError, av.error.DemuxerNotFoundError)):
             raise UnsupportedMedia(path, f"no decoder: {reason}") from None
         raise CorruptMedia(path, reason) from None
@@ -48,6 +52,16 @@ def translate_av_errors(path: str) -> Iterator[None]:
     except Exception as exc:  # noqa: BLE001 - anything else is a bug, kept distinct and logged
         log.exception("unexpected PyAV failure on %s", path)
         raise OurBug(path, f"{type(exc).__name__}: {exc}") from exc
+
+
+def _readable(path: str) -> bool:
+    """Whether the OS lets us open and read the start of the file."""
+    try:
+        with open(path, "rb") as f:
+            f.read(1)
+        return True
+    except OSError:
+        return False
 
 
 def open_input(path: str, **options) -> "av.container.InputContainer":

@@ -135,8 +135,10 @@ def _with_detail(exc: CorruptMedia, logs: list) -> CorruptMedia:
 def video_stream(container, path: str):
     """The first real video stream (not cover art), or NoVideoStream."""
     for stream in container.streams.video:
-        if not stream.disposition & av.stream.Disposition.attached_pic:
+        if not stream.disposition & av.stream.Disposition.attached_pic and stream.codec_context is not None:
             return stream
+    if any(s.codec_context is None for s in container.streams.video):  # a damaged codec id (fuzzing found it)
+        raise UnsupportedMedia(path, "no decoder for its video stream (unknown or damaged codec id)")
     if container.streams.video:
         raise NoVideoStream(path, "no video stream (only cover art)")
     if container.streams.audio:

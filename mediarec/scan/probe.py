@@ -77,6 +77,7 @@ def probe(path: str, st: os.stat_result | None = None) -> ProbeResult:
             _read_extra_tags(source, result, actual)
     except OSError as exc:
         raise ReadError.from_os_error(path, exc) from None
+    _drop_impossible(path, result)
     if not result.duration or result.duration <= 0:
         raise CorruptMedia(path, "no playable stream with a duration")
     if fmt.kind == "audio" and not result.audio_channels and not any(s["type"] == "audio" for s in result.streams):
@@ -84,6 +85,21 @@ def probe(path: str, st: os.stat_result | None = None) -> ProbeResult:
     if not result.title:
         result.title = title_from_name(path)
     return result
+
+
+LIMITS = {"duration": 7 * 86400.0, "track_no": 1e6, "width": 65536, "height": 65536, "fps": 1000.0,
+          "audio_channels": 256, "sample_rate": 1_000_000, "bitrate": 1e10}
+"""Largest believable value of each numeric fact; a damaged header declares 10^150 Hz (found by fuzzing
+AIFF), which SQLite cannot even store, or a duration of centuries, which would stretch the file's time limit."""
+
+
+def _drop_impossible(path: str, result: ProbeResult) -> None:
+    """Forget facts no real file has (they come from damaged headers): unknown is better than absurd."""
+    for name, most in LIMITS.items():
+        value = getattr(result, name)
+        if value is not None and not 0 <= value <= most:  # NaN fails both comparisons too
+            log.info("%s: ignoring impossible %s %r", path, name, value)
+            setattr(result, name, None)
 
 
 @dataclass
@@ -214,6 +230,9 @@ def _apply_av_facts(path: str, result: ProbeResult, need_tags: bool, verify: boo
                                         "codec": s.codec_context.name if s.codec_context else None}
                 if s.duration and s.time_base:
                     info["duration"] = float(s.duration * s.time_base)
+                if s.codec_context is None:  # a codec FFmpeg does not know (a damaged codec id): no facts
+                    streams.append(info)
+                    continue
                 if s.type == "video":
                     info.update(width=s.codec_context.width, height=s.codec_context.height,
                                 fps=_rate(s.average_rate or s.guessed_rate))
@@ -232,7 +251,7 @@ def _apply_av_facts(path: str, result: ProbeResult, need_tags: bool, verify: boo
     finally:
         container.close()
     video = next((s for s in streams if s["type"] == "video" and s.get("width")), None)
-    audio = next((s for s in streams if s["type"] == "audio"), None)
+    audio = next((s for s in streams if s["type"] == "audio" and "channels" in s), None)
     result.streams = streams
     if video:
         result.width, result.height, result.fps = video["width"], video["height"], video.get("fps")

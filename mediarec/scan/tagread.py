@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import struct
 from typing import Any, BinaryIO
 
 import mutagen
@@ -102,8 +103,9 @@ def read_tags(path: str, fileobj: BinaryIO) -> dict[str, Any] | None:
         raise CorruptMedia(path, f"unreadable tags or header: {exc}") from None
     except OSError as exc:
         raise ReadError.from_os_error(path, exc) from None
-    except (ValueError, IndexError, KeyError, EOFError, UnicodeDecodeError, OverflowError) as exc:
-        # mutagen raises these on malformed data in older code paths; the file is at fault
+    except (ValueError, IndexError, KeyError, EOFError, UnicodeDecodeError, OverflowError, struct.error) as exc:
+        # mutagen raises these on malformed data in older code paths (struct.error: an Ogg Opus header
+        # cut short, found by fuzzing); the file is at fault
         raise CorruptMedia(path, f"malformed header: {type(exc).__name__}: {exc}") from None
     except FileError:
         raise
