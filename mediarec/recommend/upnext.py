@@ -30,6 +30,7 @@ import numpy as np
 
 from ..errors import UserError
 from ..index.spaces import SPACES
+from ..library.listeners import DEFAULT_LISTENER, state_key
 from ..settings import RecommendSettings
 from .candidates import Catalogue, gather, kin
 from .cooccur import CoOccurrence
@@ -81,16 +82,17 @@ class UpNext:
 
     def __init__(self, lib: "Library", index_dir: Path | None = None, *, vectors: SpaceVectors | None = None,
                  params: Params | None = None, settings: RecommendSettings | None = None, persist: bool = True,
-                 save_every: float = 0.0):
-        """`persist`: load the stored state and save it back. `save_every`: at most one save per that many
+                 save_every: float = 0.0, listener: int | None = DEFAULT_LISTENER):
+        """`listener`: whose history it learns from and whose state it keeps (None: the guests'). `persist`: load the stored state and save it back. `save_every`: at most one save per that many
         seconds (a long-lived player's recommender; `close()` saves what is left). Saving less often loses
         nothing: the events are in the database and the next catch_up applies those the state missed."""
         if vectors is None and index_dir is None:
             raise ValueError("UpNext needs index_dir or vectors")
         self.lib = lib
+        self.listener = listener
         self.vectors = vectors or SpaceVectors(lib, index_dir)
         self._own_vectors = vectors is None
-        self.params = params or Params.load(lib)
+        self.params = params or Params.load(lib, listener)
         self.settings = settings or RecommendSettings()
         self.persist, self.save_every = persist, save_every
         self._saved_at = -1e18
@@ -125,11 +127,11 @@ class UpNext:
                 "cooc": self.cooc.to_json(), "recent": self.recent[-RECENT_KEEP:], "explore": self.explore.to_json()}
 
     def save(self) -> None:
-        self.lib.kv.set(STATE_KEY, self.to_json())
+        self.lib.kv.set(state_key(STATE_KEY, self.listener), self.to_json())
         self._saved_at, self._dirty = time.monotonic(), False
 
     def _load_state(self) -> None:
-        doc = self.lib.kv.get(STATE_KEY)
+        doc = self.lib.kv.get(state_key(STATE_KEY, self.listener))
         if not doc or doc.get("version") != STATE_VERSION or doc.get("params") != self._params_digest():
             return  # catch_up() refits from the events
         self.cursor = {"id": int(doc["cursor"]["id"]), "ts": float(doc["cursor"]["ts"]),
@@ -177,12 +179,13 @@ class UpNext:
         (`forget`) is replayed from scratch, so nothing forgotten survives in the model."""
         self._refresh()
         c = self.cursor
-        new = [e for e in self.lib.events.list(since=c["ts"]) if e["id"] > c["id"]] if c["count"] else \
-            self.lib.events.list()
-        total = self.lib.events.count()
+        who = self.listener
+        new = [e for e in self.lib.events.list(since=c["ts"], listener=who) if e["id"] > c["id"]] if c["count"] else \
+            self.lib.events.list(listener=who)
+        total = self.lib.events.count(listener=who)
         refit = total != c["count"] + len(new)
         if refit:
-            self.fit(self.lib.events.list())
+            self.fit(self.lib.events.list(listener=who))
             applied = total
         else:
             for e in new:
@@ -419,9 +422,10 @@ class UpNext:
 
 def upnext(lib: "Library", index_dir: Path, n: int = 10, kind: str = "any",
            settings: RecommendSettings | None = None, explain: bool = True, now: float | None = None, *,
-           exclude: Iterable[int] = (), not_now: Iterable[int] = (), seed: int | None = None) -> UpNextList:
+           exclude: Iterable[int] = (), not_now: Iterable[int] = (), seed: int | None = None,
+           listener: int | None = DEFAULT_LISTENER) -> UpNextList:
     """Catch up with the history and make one list (what `mediarec upnext` and `export --upnext` do)."""
-    rec = UpNext(lib, index_dir, settings=settings)
+    rec = UpNext(lib, index_dir, settings=settings, listener=listener)
     try:
         return rec.refill(n, kind, now=now, explain=explain, exclude=exclude, not_now=not_now, seed=seed)
     finally:
@@ -429,8 +433,10 @@ def upnext(lib: "Library", index_dir: Path, n: int = 10, kind: str = "any",
 
 
 def forget_state(lib: "Library") -> None:
-    """Drop the stored model (after `forget --all`, or new parameters): the next list refits from the events."""
-    lib.kv.delete(STATE_KEY)
+    """Drop the stored models, every listener's (after `forget --all`, or new parameters): the next list refits
+    from the events."""
+    with lib.transaction() as c:
+        c.execute("DELETE FROM kv WHERE key = ? OR key LIKE ?", (STATE_KEY, STATE_KEY + ".%"))
 
 
 __all__ = ["UpNext", "UpNextList", "Pick", "upnext", "forget_state", "STATE_KEY"]
