@@ -71,7 +71,8 @@ def cmd_tune(args: argparse.Namespace) -> int:
         bar, report = _bar(not args.json, "trying parameters")
         try:
             result = tune(ctx.lib, ctx.paths.index_dir, trials=max(1, args.trials), split=args.split,
-                          settings=ctx.settings.recommend, save=not args.dry_run, progress=report)
+                          settings=ctx.settings.recommend, save=not args.dry_run, progress=report,
+                          listener=ctx.listener)
         finally:
             bar.close()
     if args.json:

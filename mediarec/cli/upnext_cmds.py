@@ -28,10 +28,12 @@ def _configure_upnext(p: argparse.ArgumentParser) -> None:
 @command("upnext", "what to play next, learned from your plays and skips, with the reasons", _configure_upnext)
 def cmd_upnext(args: argparse.Namespace) -> int:
     with open_context(args) as ctx:
-        found = upnext_unblocked(ctx.lib, ctx.paths.index_dir, args.n, args.kind, settings=ctx.settings.recommend)
+        who = ctx.listener
+        found = upnext_unblocked(ctx.lib, ctx.paths.index_dir, args.n, args.kind, settings=ctx.settings.recommend,
+                                 listener=who)
         items = [{**_item_doc(ctx.lib.media.get(p.id)), "score": round(p.score, 4), "reasons": p.reasons,
                   "origin": p.origin, "exploring": p.explored} for p in found.picks]
-        history = ctx.lib.events.count()
+        history = ctx.lib.events.count(listener=who)
     if args.json:
         print_json({"kind": args.kind, "events": history, "items": items})
         return 0
