@@ -39,7 +39,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     with open_context(args) as ctx:
         bar, report = _bar(not args.json, "replaying your history")
         try:
-            result = replay(ctx.lib, ctx.paths.index_dir, settings=ctx.settings.recommend, progress=report)
+            several = ctx.lib.conn.execute("SELECT count(*) FROM listeners").fetchone()[0] > 1
+            # With other listeners: this listener's history scored, everybody's replayed ("recommender + others")
+            result = replay(ctx.lib, ctx.paths.index_dir, settings=ctx.settings.recommend, progress=report,
+                            listener=ctx.listener if several and ctx.listener is not None else None)
         finally:
             bar.close()
     if args.json:

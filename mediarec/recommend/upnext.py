@@ -34,6 +34,7 @@ from ..library.listeners import DEFAULT_LISTENER, state_key
 from ..settings import RecommendSettings
 from .candidates import Catalogue, gather, kin
 from .cooccur import CoOccurrence
+from .cross import CrossListeners, CrossModel, add_reasons, cross_worth, with_cross
 from .explain import Explainer
 from .features import FEATURES, Context, build_context, feature_matrix
 from .neighbours import NeighbourCache
@@ -82,7 +83,8 @@ class UpNext:
 
     def __init__(self, lib: "Library", index_dir: Path | None = None, *, vectors: SpaceVectors | None = None,
                  params: Params | None = None, settings: RecommendSettings | None = None, persist: bool = True,
-                 save_every: float = 0.0, listener: int | None = DEFAULT_LISTENER):
+                 save_every: float = 0.0, listener: int | None = DEFAULT_LISTENER,
+                 cross: "bool | CrossModel" = True):
         """`listener`: whose history it learns from and whose state it keeps (None: the guests'). `persist`: load the stored state and save it back. `save_every`: at most one save per that many
         seconds (a long-lived player's recommender; `close()` saves what is left). Saving less often loses
         nothing: the events are in the database and the next catch_up applies those the state missed."""
@@ -90,6 +92,11 @@ class UpNext:
             raise ValueError("UpNext needs index_dir or vectors")
         self.lib = lib
         self.listener = listener
+        # What the other listeners finish (cross.py): read from the database, or a model fed by the caller
+        # (evaluation); never for a guest, who has no taste for theirs to agree with.
+        self.cross = cross if isinstance(cross, CrossModel) else \
+            CrossListeners(lib, listener) if cross and listener is not None else None
+        self._cross_now: CrossModel | None = None
         self.vectors = vectors or SpaceVectors(lib, index_dir)
         self._own_vectors = vectors is None
         self.params = params or Params.load(lib, listener)
@@ -247,16 +254,30 @@ class UpNext:
         ctx = self.context(now) if seed is None else self._radio_context(now, int(seed))
         catalogue = self.catalogue.ids(kinds)
         rng = np.random.default_rng([self.cursor["count"], KIND_SEED[kind]])
+        self._cross_now = self._cross_model() if seed is None else None
         ids, origin, explore, ranked, lead, again = self._candidates(ctx, spaces, kinds, weights, catalogue, n, rng,
                                                                      exclude, seed)
         x = feature_matrix(ctx, self.vectors, self.taste, ids)
         probs = self.scorer.predict(x) + TIE_BREAK * rng.random(len(ids))  # equal scores: not by id order
-        chosen = self._rank(ids, origin, explore, ranked, lead, probs, self._worth(ids, again, not_now), ctx, weights,
-                            n, seed)
+        worth, found = self._worth(ids, again, not_now), None
+        if self._cross_now is not None:
+            factor, found = cross_worth(self._cross_now, ids, ctx)
+            worth = worth * factor
+        chosen = self._rank(ids, origin, explore, ranked, lead, probs, worth, ctx, weights, n, seed)
         explored = [bool(explore[c]) for c in chosen]
         if self.explore.offer([int(ids[c]) for c, e in zip(chosen, explored) if e]):
             self._dirty = True
-        return self._picks(ids, x, probs, chosen, explored, origin, ctx, weights, explain, seed)
+        out = self._picks(ids, x, probs, chosen, explored, origin, ctx, weights, explain, seed)
+        if found is not None and explain:
+            add_reasons(out, found)
+        return out
+
+    def _cross_model(self) -> CrossModel | None:
+        """The cross-listener model when there is another listener to draw on, else None."""
+        if self.cross is None:
+            return None
+        model = self.cross.refresh() if isinstance(self.cross, CrossListeners) else self.cross
+        return model if model.others() else None
 
     def _candidates(self, ctx, spaces, kinds, weights, catalogue, n, rng, exclude, seed):
         """(ids, origin by id, exploring mask, how many rows are ranked, how many lead the list, the finished
@@ -271,6 +292,8 @@ class UpNext:
         again = {m: g for m, g in again.items() if m not in hard}
         cands = gather(self.vectors, self.neighbours, ctx, spaces, kinds, hard, self.taste.items, catalogue,
                        self.params.neighbours, n, rng, weights, self.cursor["count"], seed=seed, again=sorted(again))
+        if self._cross_now is not None:  # what the others finish: one more source
+            cands = with_cross(self._cross_now, cands, hard, catalogue)
         origin = dict(cands.origin)
         ranked = len(cands.ids) + len(cands.explore)
         # Radio whose seed the indexes know nothing near: its artist, then its folder, lead the list.
