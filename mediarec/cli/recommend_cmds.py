@@ -38,8 +38,11 @@ def _configure_event(p: argparse.ArgumentParser) -> None:
 def cmd_event(args: argparse.Namespace) -> int:
     with open_context(args) as ctx:
         item = ctx.lib.media.resolve(args.item)
+        from ..recommend.ab import context_for  # an item of the interleaved list: which variant offered it
+
+        extra = context_for(ctx.lib, item["id"], ctx.listener) if args.source == "upnext" else {}
         event_id = events.record(ctx.lib, item, args.type, position=args.position, duration=args.duration,
-                                 source=args.source, listener=ctx.listener)
+                                 source=args.source, listener=ctx.listener, context=extra)
         event = next(e for e in ctx.lib.events.list(media_id=item["id"]) if e["id"] == event_id)
     if args.json:
         print_json({"event": event, "item": _item_doc(item)})
