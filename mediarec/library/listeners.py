@@ -35,6 +35,26 @@ def state_key(base: str, listener: int | None) -> str:
     return base if int(listener) == DEFAULT_LISTENER else f"{base}.listener{int(listener)}"
 
 
+CURRENT_KEY = "listeners.current"
+"""kv: who is listening in the app (its switcher sets it; the player and Up Next read it at each call)."""
+
+
+def current(lib: "Library") -> int | None:
+    """The app's listener: an id, None for the guest; the default listener when none was chosen or the
+    chosen one was removed."""
+    doc = lib.kv.get(CURRENT_KEY)
+    if not doc:
+        return DEFAULT_LISTENER
+    if doc.get("id") is None:
+        return None
+    known = lib.conn.execute("SELECT 1 FROM listeners WHERE id = ?", (int(doc["id"]),)).fetchone()
+    return int(doc["id"]) if known else DEFAULT_LISTENER
+
+
+def set_current(lib: "Library", listener: int | None) -> None:
+    lib.kv.set(CURRENT_KEY, {"id": listener})
+
+
 def _check_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
@@ -118,4 +138,4 @@ class Listeners:
         return n
 
 
-__all__ = ["Listeners", "Listener", "GUEST", "DEFAULT_LISTENER", "state_key"]
+__all__ = ["Listeners", "Listener", "GUEST", "DEFAULT_LISTENER", "state_key", "current", "set_current"]

@@ -40,8 +40,10 @@ def item_info(lib: "Library", media_id: int) -> dict[str, Any] | None:
 def record_event(lib: "Library", media_id: int, type: str, position: float | None = None,
                  duration: float | None = None, player_error: bool = False) -> dict[str, Any]:
     """One event through the core rules (the CLI's `event` command's); returns what was stored."""
+    from ...library.listeners import current
+
     event_id = events.record(lib, media_id, type, position=position, duration=duration, source=SOURCE,
-                             player_error=player_error)
+                             player_error=player_error, listener=current(lib))
     stored = next((e for e in lib.events.list(media_id=media_id) if e["id"] == event_id), None)
     return {"id": event_id, "media_id": media_id, "type": stored["type"] if stored else type}
 

@@ -1,0 +1,53 @@
+"""The "who is listening" switcher: one click changes whose queue and Up Next the dock shows, and whose
+history the player's events go to; the queue of the one before is kept for them."""
+import shutil
+
+import pytest
+
+from app_factory import add_vectors, make_context, make_media, scan_into
+
+pytest.importorskip("PySide6.QtMultimedia")
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory):
+    return make_media(tmp_path_factory.mktemp("switch-media"), {f"song_{i:02d}": 1.0 for i in range(12)})
+
+
+def test_switching_listener_switches_queue_up_next_and_history(qtbot, app_dirs, media, tmp_path):
+    from mediarec.library import Library
+    from mediarec.library.listeners import Listeners, current
+    from mediarec.library.queue import UserQueue
+    from mediarec.paths import AppPaths
+    from mediarec.ui import listeners as listeners_part
+    from mediarec.ui import upnext as upnext_part
+    from mediarec.ui.player import core_calls as player_calls
+
+    root = tmp_path / "lib"
+    shutil.copytree(media, root)
+    paths = AppPaths.resolve().ensure()
+    with Library(paths.db) as lib:
+        ids = scan_into(lib, root)
+        add_vectors(lib, [ids[k] for k in sorted(ids)])
+        sam = Listeners(lib).add("Sam").id
+        mine = ids["song_00"]
+        UserQueue(lib).add([mine])
+    ctx, lib = make_context(qtbot)
+    service = upnext_part.install(ctx)
+    switcher = listeners_part.install(ctx)
+    try:
+        qtbot.waitUntil(lambda: service.loaded and len(service.model.generated) > 0, timeout=15000)
+        assert [e["id"] for e in service.model.user] == [mine] and switcher.text() == "Listening: default"
+        names = [a.text() for a in switcher.menu().actions() if a.text()]
+        assert names == ["default", "Sam", "Guest (remembers nothing)"]
+        switcher.choose(sam)
+        qtbot.waitUntil(lambda: service.loaded and len(service.model.generated) > 0, timeout=15000)
+        assert service.model.user == [] and current(lib) == sam and switcher.text() == "Listening: Sam"
+        player_calls.record_event(lib, ids["song_03"], "play", position=200.0, duration=200.0)
+        assert lib.events.list()[-1]["listener_id"] == sam
+        assert UserQueue(lib).media_ids() == [mine]  # the default listener's queue was not saved over
+        switcher.choose(1)
+        qtbot.waitUntil(lambda: service.loaded and [e["id"] for e in service.model.user] == [mine], timeout=15000)
+    finally:
+        service.close()
+        lib.close()
