@@ -51,3 +51,21 @@ def test_switching_listener_switches_queue_up_next_and_history(qtbot, app_dirs, 
     finally:
         service.close()
         lib.close()
+
+
+def test_settings_show_the_running_experiment(qtbot, lib):
+    from types import SimpleNamespace
+
+    from mediarec.recommend import ab
+    from mediarec.settings import Settings
+    from mediarec.ui.dialogs import calls
+    from mediarec.ui.dialogs.settings_pages import RecommendPage
+
+    page = RecommendPage(Settings())
+    qtbot.addWidget(page)
+    ctx = SimpleNamespace(lib=lib)
+    page.set_experiment(calls.experiment(ctx))
+    assert "No experiment is running" in page.experiment.text()
+    ab.start(lib, "model", "content")
+    page.set_experiment(calls.experiment(ctx))
+    assert page.experiment.text().startswith("model (A) against content (B): 0 picks heard")
