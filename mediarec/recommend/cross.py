@@ -174,18 +174,31 @@ class CrossListeners:
         self._key: tuple | None = None
 
     def refresh(self) -> CrossModel:
-        row = self.lib.conn.execute("SELECT count(*), max(id) FROM events").fetchone()
-        people = self.lib.query("SELECT id, name, private FROM listeners ORDER BY id")
-        key = (row[0], row[1], tuple((r[0], r[1], r[2]) for r in people))
-        if key != self._key:
-            private = {r[0] for r in people if r[2] and r[0] != self.me}
-            model = CrossModel(self.me, {r[0]: r[1] for r in people})
-            others = [r[0] for r in people if r[0] != self.me and r[0] not in private]
-            for e in self.lib.events.list() if others else ():  # (alone: nothing to read)
-                if e["listener_id"] is not None and e["listener_id"] not in private:
-                    model.observe(e)
-            self.model, self._key = model, key
-        return self.model
+        """The model as of now. Alone (no other listener who is not private): nothing is read. New events only
+        are applied; a forget, a rename or a privacy change re-reads the history (an event's
+        listener_id/type/media_id/session_id: no JSON parsed)."""
+        people = tuple(tuple(r) for r in self.lib.query("SELECT id, name, private FROM listeners ORDER BY id"))
+        private = {r[0] for r in people if r[2] and r[0] != self.me}
+        if not [r for r in people if r[0] != self.me and r[0] not in private]:
+            self.model, self._key = CrossModel(self.me), None
+            return self.model
+        count, newest = self.lib.conn.execute("SELECT count(*), coalesce(max(id), 0) FROM events").fetchone()
+        key = self._key
+        if key is not None and key[2] == people and key[:2] == (count, newest):
+            return self.model
+        fresh = key is None or key[2] != people
+        since = 0 if fresh else key[1]
+        rows = self.lib.query("SELECT id, media_id, type, session_id, listener_id FROM events WHERE id > ? "
+                              "ORDER BY ts, id", (since,))
+        if not fresh and key[0] + len(rows) != count:  # something was forgotten: read it all again
+            fresh, rows = True, self.lib.query("SELECT id, media_id, type, session_id, listener_id FROM events "
+                                               "ORDER BY ts, id")
+        model = CrossModel(self.me, {r[0]: r[1] for r in people}) if fresh else self.model
+        for r in rows:
+            if r["listener_id"] is not None and r["listener_id"] not in private:
+                model.observe(dict(r))
+        self.model, self._key = model, (count, newest, people)
+        return model
 
     def active(self) -> bool:
         return bool(self.refresh().others())

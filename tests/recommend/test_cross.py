@@ -71,3 +71,20 @@ def test_eval_shows_what_the_others_add_when_tastes_are_shared(lib, index_dir):
 def test_eval_shows_opposite_tastes_change_little(lib, index_dir):
     alone, others = _eval(lib, index_dir, sam_likes=(3, 4))
     assert abs(others["hit_rate"] - alone["hit_rate"]) <= 0.05, (alone, others)
+
+
+def test_the_live_model_follows_new_events_forgets_and_privacy(lib):
+    from mediarec.recommend import events
+    from mediarec.recommend.cross import CrossListeners
+
+    library, sam = _two(lib, sam_likes=(0, 1))
+    live = CrossListeners(lib, 1)
+    before = live.refresh().agreement(sam)
+    assert before > 0 and live.refresh() is live.model  # nothing new: nothing read
+    song = library.clusters[2][0]
+    events.record(lib, song, "play", position=200.0, ts=T0 + 50 * 86400.0, listener=sam)
+    assert live.refresh().verdicts[sam][song] == 1.0  # one new event applied
+    lib.events.forget(song, listener=sam)
+    assert song not in live.refresh().verdicts[sam]  # a forget re-reads the history
+    Listeners(lib).set_private("Sam", True)
+    assert live.refresh().others() == []
