@@ -98,7 +98,7 @@ def cmd_forget(args: argparse.Namespace) -> int:
         raise UserError("forget needs either ITEM or --all")
     with open_context(args) as ctx:
         item = ctx.lib.media.resolve(args.item) if args.item else None
-        if args.listener is not None:  # only that listener's history, and what was learned from it
+        if args.listener is not None or ctx.settings.listener.name:  # only that listener's history and model
             from ..recommend.upnext import forget_state
 
             n = ctx.lib.events.forget(item["id"] if item else None, listener=ctx.listener)

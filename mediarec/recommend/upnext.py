@@ -15,7 +15,11 @@ A list is: candidates (candidates.py), features (features.py), scores (scorer.py
 (rerank.py), reasons (explain.py); what was heard lately and how much to explore, from the listener's own
 record (pacing.py). Items disliked more than liked are never offered (while the library has other items
 to offer); a list is never empty while the library has an item it may offer.
-`upnext(lib, index_dir, ...)` does one catch-up and one list."""
+`upnext(lib, index_dir, ...)` does one catch-up and one list.
+Each listener (library/listeners.py) has their own: `UpNext(listener=id)` learns from that listener's events
+only and keeps its state under their key (a guest's, listener None, from the guests' events, drawing on
+nobody); with other listeners who are not private, what they finish is one more candidate source and a
+ranking factor with its reason (cross.py)."""
 from __future__ import annotations
 
 import dataclasses

@@ -135,3 +135,21 @@ def test_cli_listeners_event_and_forget_per_listener(capsys, lib, app_dirs):
     assert code == 0 and "private" in out
     code, out, _ = run(capsys, "listeners", "remove", "Samuel", "--json")
     assert code == 0 and [x["name"] for x in json.loads(out)["listeners"]] == ["default"]
+
+
+def test_a_guest_records_into_nobodys_taste(lib, app_dirs):
+    from mediarec.recommend.cross import CrossModel
+    from mediarec.recommend.upnext import UpNext
+
+    a, b = add_media(lib, 2)
+    sam = Listeners(lib).add("Sam").id
+    for ts, who in ((10.0, None), (20.0, None), (30.0, sam)):
+        events.record(lib, a, "play", ts=ts, listener=who)
+    rec = UpNext(lib, app_dirs["data"] / "index", persist=False)  # the default listener
+    assert rec.catch_up() == 0 and a not in rec.taste.row
+    rec = UpNext(lib, app_dirs["data"] / "index", persist=False, listener=sam)
+    assert rec.catch_up() == 1
+    model = CrossModel(sam)
+    for e in lib.events.list():
+        model.observe(e)
+    assert set(model.verdicts) == {sam}  # the guest's plays are nobody's verdicts
