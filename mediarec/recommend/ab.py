@@ -194,7 +194,7 @@ class ContentOnly:
         self.lib, self.listener = lib, listener
         self.mlt = MoreLikeThis(lib, index_dir)
 
-    def refill(self, n=10, kind="any", now=None, explain=True, *, exclude=()):
+    def refill(self, n=10, kind="any", now=None, explain=True, *, exclude=(), not_now=()):
         from .upnext import Pick, UpNextList
 
         last = next((e["media_id"] for e in reversed(self.lib.events.list(listener=self.listener))
@@ -237,12 +237,12 @@ class Interleaved:
         self.rounds = 0
 
     def refill(self, n: int = 10, kind: str = "any", now: float | None = None, explain: bool = True, *,
-               exclude: Iterable[int] = ()) -> "UpNextList":
+               exclude: Iterable[int] = (), not_now: Iterable[int] = ()) -> "UpNextList":
         from .upnext import UpNextList
 
-        exclude = list(exclude)
-        la = self.a.refill(n, kind, now=now, explain=explain, exclude=exclude)
-        lb = self.b.refill(n, kind, now=now, explain=explain, exclude=exclude)
+        exclude, not_now = list(exclude), list(not_now)
+        la = self.a.refill(n, kind, now=now, explain=explain, exclude=exclude, not_now=not_now)
+        lb = self.b.refill(n, kind, now=now, explain=explain, exclude=exclude, not_now=not_now)
         rng = np.random.default_rng([self.lib.events.count(), self.rounds, int(self.exp.id, 16)])
         self.rounds += 1
         mixed = team_draft(la.ids.tolist(), lb.ids.tolist(), n, rng)

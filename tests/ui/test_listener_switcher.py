@@ -4,7 +4,12 @@ import shutil
 
 import pytest
 
+import sys
+from pathlib import Path
+
 from app_factory import add_vectors, make_context, make_media, scan_into
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "recommend"))  # listening.py
 
 pytest.importorskip("PySide6.QtMultimedia")
 
@@ -69,3 +74,25 @@ def test_settings_show_the_running_experiment(qtbot, lib):
     ab.start(lib, "model", "content")
     page.set_experiment(calls.experiment(ctx))
     assert page.experiment.text().startswith("model (A) against content (B): 0 picks heard")
+
+
+def test_the_apps_up_next_mixes_a_running_experiment_and_the_player_credits_it(lib, app_dirs):
+    from listening import clustered_library
+    from mediarec.recommend import ab
+    from mediarec.settings import RecommendSettings
+    from mediarec.ui.player import core_calls as player_calls
+    from mediarec.ui.upnext import core_calls
+
+    clustered_library(lib, clusters=3, per_cluster=10)
+    ab.start(lib, "model", "untuned")
+    cache = {}
+    mode = dict(core_calls.DEFAULT_MODE)
+    found = core_calls.refill(cache, lib, app_dirs["data"] / "index", RecommendSettings(), mode, 10, set(), set(), None)
+    top = found["items"][0]["id"]
+    player_calls.record_event(lib, top, "play", position=200.0, duration=200.0)
+    assert lib.events.list()[-1]["context"]["ab"]["variant"] in ("model", "untuned")
+    assert ab.status(lib)["picks"] == 1
+    ab.stop(lib)
+    core_calls.refill(cache, lib, app_dirs["data"] / "index", RecommendSettings(), mode, 10, set(), set(), None)
+    assert "ab" not in cache  # the experiment's pair is let go when it stops
+    cache["upnext"].close()

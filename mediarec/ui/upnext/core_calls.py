@@ -134,8 +134,30 @@ def _recommended(cache, lib, index_dir, settings, mode, n, kind, skip, not_now, 
     if mode.get("exploration") is not None:
         rec.settings.exploration = float(mode["exploration"])
     exclude = set(skip - set(not_now)) | set(blocked_ids(lib, listening(lib)).tolist())
-    found = rec.refill(n, kind, exclude=exclude, not_now=not_now, seed=seed)
+    mixed = _experiment(cache, lib, index_dir, settings) if seed is None else None
+    if mixed is not None:  # an A/B experiment runs: the two variants' lists mixed (the queue shows no teams)
+        found = mixed.refill(n, kind, exclude=exclude, not_now=not_now)
+    else:
+        found = rec.refill(n, kind, exclude=exclude, not_now=not_now, seed=seed)
     return [(p.id, p.reasons) for p in found.picks if p.id not in exclude]
+
+
+def _experiment(cache: dict, lib: "Library", index_dir, settings):
+    """The interleaved pair of the running experiment for who is listening (kept warm), or None."""
+    from ...recommend import ab
+
+    exp, who = ab.current(lib), listening(lib)
+    held = cache.get("ab")
+    if held is not None and (exp is None or held[0] != (exp.id, who)):
+        cache.pop("ab")[1].close()
+        held = None
+    if exp is None:
+        return None
+    if held is None:
+        held = cache["ab"] = ((exp.id, who), ab.Interleaved(
+            lib, exp, ab.variant(lib, exp.a, index_dir, who, settings, persist=False),
+            ab.variant(lib, exp.b, index_dir, who, settings, persist=False), who))
+    return held[1]
 
 
 def _journey(lib, mode, skip) -> list[tuple[int, list[str]]]:
