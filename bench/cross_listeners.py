@@ -6,7 +6,8 @@ without it in the same run.
 A clustered synthetic library (tests/recommend/listening.py); listener 1 and Sam each get a scripted history
 (`--events` in all, half each); then `--refills` refills after one new event each (as the player does) by
 UpNext with cross=False (the baseline) and cross=True, interleaved, first alone (no other listener: nothing
-read), then with Sam (the cross model kept up to date incrementally). Prints p50/p95 ms and the ratios to the baseline."""
+read), then with Sam (the cross model kept up to date incrementally). Prints p50/p95 ms and the ratios to
+the baseline."""
 from __future__ import annotations
 
 import argparse

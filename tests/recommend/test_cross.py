@@ -88,3 +88,18 @@ def test_the_live_model_follows_new_events_forgets_and_privacy(lib):
     assert song not in live.refresh().verdicts[sam]  # a forget re-reads the history
     Listeners(lib).set_private("Sam", True)
     assert live.refresh().others() == []
+
+
+def test_mediarec_eval_adds_the_row_with_the_others_for_the_listening_listener(lib, capsys):
+    import json
+
+    from mediarec.cli import main
+
+    _two(lib, sam_likes=(0, 1))
+    lib.close()
+    assert main(["eval", "--json"]) == 0
+    systems = json.loads(capsys.readouterr().out)["systems"]
+    assert {"recommender", "recommender + others", "random", "most played", "content"} <= set(systems)
+    assert systems["recommender + others"]["hit_rate"] > systems["recommender"]["hit_rate"]
+    assert main(["--listener", "Sam", "eval", "--json"]) == 0  # Sam's history scored, mine drawn on
+    assert "recommender + others" in json.loads(capsys.readouterr().out)["systems"]
