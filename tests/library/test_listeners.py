@@ -153,3 +153,18 @@ def test_a_guest_records_into_nobodys_taste(lib, app_dirs):
     for e in lib.events.list():
         model.observe(e)
     assert set(model.verdicts) == {sam}  # the guest's plays are nobody's verdicts
+
+
+def test_export_data_holds_each_listeners_queue_and_rules(lib):
+    from mediarec.privacy import data_document
+
+    a, b = add_media(lib, 2)
+    sam = Listeners(lib).add("Sam").id
+    UserQueue(lib, sam).add([b])
+    Blocklist(lib, sam).block_item(a)
+    events.record(lib, a, "play", ts=5.0, listener=sam)
+    doc = data_document(lib)
+    people = {p["name"]: p for p in doc["listeners"]}
+    assert [q["media_id"] for q in people["Sam"]["queue"]] == [b] and people["default"]["queue"] == []
+    assert [r["media_id"] for r in people["Sam"]["blocklist"]] == [a] and doc["blocklist"] == []
+    assert doc["events"][0]["listener_id"] == sam
