@@ -26,7 +26,8 @@ FORMAT = "mediarec-data/1"
 def data_document(lib: "Library", settings: "Settings | None" = None) -> dict[str, Any]:
     """Everything the user made or did, as one JSON-ready dict: {"format", "exported_at", "mediarec",
     "database", "events": [...], "playlists": [{..., "items": [...]}], "queue": [...], "upnext_mode",
-    "blocklist": [...], "roots": [...], "settings"}. Events carry the item's path, so the file
+    "blocklist": [...], "roots": [...], "settings", "listeners": [{..., "queue", "upnext_mode", "blocklist"}]}
+    (the top-level queue and mode are the default listener's, the blocklist everyone's rules). Events carry the item's path, so the file
     still means something without the database."""
     paths = {r[0]: r[1] for r in lib.query("SELECT id, path FROM media")}
     events = [{**e, "path": paths.get(e["media_id"])} for e in lib.events.list()]
@@ -44,7 +45,21 @@ def data_document(lib: "Library", settings: "Settings | None" = None) -> dict[st
         "blocklist": [dataclasses.asdict(r) for r in Blocklist(lib).rules()],
         "roots": [{"path": r["path"], "added_at": r["added_at"]} for r in lib.roots.list(include_removed=False)],
         "settings": dataclasses.asdict(settings) if settings is not None else None,
+        "listeners": _listeners(lib, paths),
     }
+
+
+def _listeners(lib: "Library", paths: dict[int, str]) -> list[dict[str, Any]]:
+    """Each listener with their own queue, Up Next mode and blocklist rules (events carry listener_id)."""
+    from .library.listeners import Listeners
+
+    out = []
+    for person in Listeners(lib).list():
+        queue = [{**dataclasses.asdict(e), "path": paths.get(e.media_id)} for e in UserQueue(lib, person.id).list()]
+        own = [dataclasses.asdict(r) for r in Blocklist(lib, person.id).rules() if r.listener_id == person.id]
+        out.append({**dataclasses.asdict(person), "queue": queue, "upnext_mode": load_mode(lib, person.id).to_json(),
+                    "blocklist": own})
+    return out
 
 
 def export_data(lib: "Library", path: str | os.PathLike, settings: "Settings | None" = None) -> dict[str, int]:

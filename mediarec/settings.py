@@ -110,6 +110,13 @@ class PlaylistSettings:
 
 
 @dataclass
+class ListenerSettings:
+    name: str = ""
+    """Who is listening when a command names nobody (--listener): a listener's name, 'guest' (records into
+    nobody's taste), or empty for the default listener."""
+
+
+@dataclass
 class Settings:
     scan: ScanSettings = field(default_factory=ScanSettings)
     analyze: AnalyzeSettings = field(default_factory=AnalyzeSettings)
@@ -118,6 +125,7 @@ class Settings:
     speech: SpeechSettings = field(default_factory=SpeechSettings)
     recommend: RecommendSettings = field(default_factory=RecommendSettings)
     playlists: PlaylistSettings = field(default_factory=PlaylistSettings)
+    listener: ListenerSettings = field(default_factory=ListenerSettings)
 
     @classmethod
     def load(cls, path: str | os.PathLike | None) -> "Settings":

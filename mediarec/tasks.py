@@ -84,17 +84,19 @@ def rebuild_task(paths: AppPaths, token: CancelToken | None = None, *, spaces: I
 
 
 def upnext_unblocked(lib: Library, index_dir: Path, n: int = 10, kind: str = "any",
-                     settings: RecommendSettings | None = None, explain: bool = True) -> "UpNextList":
+                     settings: RecommendSettings | None = None, explain: bool = True,
+                     listener: int | None = 1) -> "UpNextList":
     """`recommend.upnext.upnext` with the blocklist applied: never an item, artist or folder the user
     blocked (what `mediarec upnext` and `export --upnext` show). The blocked ids go to the recommender
     as `exclude`; the result is filtered as well, asking for more while blocked
     picks left it short of `n`, so the rule holds whatever the recommender does."""
     from .recommend.upnext import UpNextList, upnext
 
-    blocked = blocked_ids(lib)
+    blocked = blocked_ids(lib, listener)  # everyone's rules and the listener's own
     want = n
     while True:
-        found = upnext(lib, index_dir, want, kind, settings=settings, explain=explain, exclude=blocked.tolist())
+        found = upnext(lib, index_dir, want, kind, settings=settings, explain=explain, exclude=blocked.tolist(),
+                       listener=listener)
         ids, scores = without_blocked(found.ids, found.scores, blocked)
         if len(ids) >= n or len(found.ids) < want or want >= n + len(blocked):
             break

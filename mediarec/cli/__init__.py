@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="mediarec", description="Recommends what to play next from your own music and video, on your machine. "
         "Without a command, opens the app.")
     parser.add_argument("--data-dir", metavar="DIR", help="where the library database lives (default: per-user data dir)")
+    parser.add_argument("--listener", metavar="NAME", help="who is listening: their history, queue, blocklist and "
+                        "up next ('guest': recorded into nobody's taste; default: settings [listener] name)")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (-vv for debug)")
     parser.add_argument("--version", action="version", version=f"mediarec {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -17,7 +17,14 @@ def _configure(p: argparse.ArgumentParser, verb: str) -> None:
     p.add_argument("--folder", metavar="PATH", help=f"{verb} everything below this folder")
     if verb == "unblock":
         p.add_argument("--id", type=int, metavar="N", help="undo the rule with this id (see 'mediarec blocklist')")
+    p.add_argument("--everyone", action="store_true",
+                   help=f"{verb} for every listener (default: only for --listener, the one listening)")
     p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+
+
+def _scope(args: argparse.Namespace, ctx) -> int | None:
+    """Whose rules: everyone's (--everyone; a guest's rules are everyone's) or the listening listener's."""
+    return None if getattr(args, "everyone", False) else ctx.listener
 
 
 def _one_target(args: argparse.Namespace, verb: str) -> None:
@@ -37,7 +44,7 @@ def _describe(rule: BlockRule) -> str:
 def cmd_block(args: argparse.Namespace) -> int:
     _one_target(args, "block")
     with open_context(args) as ctx:
-        bl = Blocklist(ctx.lib)
+        bl = Blocklist(ctx.lib, _scope(args, ctx))
         if args.item is not None:
             rule = bl.block_item(ctx.lib.media.resolve(args.item)["id"])
         elif args.artist is not None:
@@ -56,7 +63,7 @@ def cmd_block(args: argparse.Namespace) -> int:
 def cmd_unblock(args: argparse.Namespace) -> int:
     _one_target(args, "unblock")
     with open_context(args) as ctx:
-        bl = Blocklist(ctx.lib)
+        bl = Blocklist(ctx.lib, _scope(args, ctx))
         if args.id is not None:
             done = bl.unblock(args.id)
         elif args.item is not None:
@@ -79,7 +86,7 @@ def cmd_unblock(args: argparse.Namespace) -> int:
          lambda p: p.add_argument("--json", action="store_true", help="print one JSON document on stdout"))
 def cmd_blocklist(args: argparse.Namespace) -> int:
     with open_context(args) as ctx:
-        bl = Blocklist(ctx.lib)
+        bl = Blocklist(ctx.lib, _scope(args, ctx))
         rules, n = bl.rules(), len(bl.blocked_ids())
     if args.json:
         print_json({"rules": [asdict(r) for r in rules], "blocked_items": n})

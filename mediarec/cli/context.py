@@ -14,6 +14,14 @@ class Context:
     paths: AppPaths
     settings: Settings
     lib: Library
+    listener_name: str | None = None
+
+    @property
+    def listener(self) -> int | None:
+        """Who is listening: a listener id, or None for the guest (--listener, else settings [listener] name)."""
+        from ..library.listeners import Listeners
+
+        return Listeners(self.lib).resolve(self.listener_name or self.settings.listener.name or None)
 
     def close(self) -> None:
         self.lib.close()
@@ -35,4 +43,4 @@ def load_paths(args: argparse.Namespace) -> tuple[AppPaths, Settings]:
 
 def open_context(args: argparse.Namespace) -> Context:
     paths, settings = load_paths(args)
-    return Context(paths, settings, Library(paths.db))
+    return Context(paths, settings, Library(paths.db), getattr(args, "listener", None))

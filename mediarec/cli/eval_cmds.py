@@ -39,7 +39,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     with open_context(args) as ctx:
         bar, report = _bar(not args.json, "replaying your history")
         try:
-            result = replay(ctx.lib, ctx.paths.index_dir, settings=ctx.settings.recommend, progress=report)
+            several = ctx.lib.conn.execute("SELECT count(*) FROM listeners").fetchone()[0] > 1
+            # With other listeners: this listener's history scored, everybody's replayed ("recommender + others")
+            result = replay(ctx.lib, ctx.paths.index_dir, settings=ctx.settings.recommend, progress=report,
+                            listener=ctx.listener if several and ctx.listener is not None else None)
         finally:
             bar.close()
     if args.json:
@@ -71,7 +74,8 @@ def cmd_tune(args: argparse.Namespace) -> int:
         bar, report = _bar(not args.json, "trying parameters")
         try:
             result = tune(ctx.lib, ctx.paths.index_dir, trials=max(1, args.trials), split=args.split,
-                          settings=ctx.settings.recommend, save=not args.dry_run, progress=report)
+                          settings=ctx.settings.recommend, save=not args.dry_run, progress=report,
+                          listener=ctx.listener)
         finally:
             bar.close()
     if args.json:

@@ -68,6 +68,7 @@ def _similar(ctx: Context, args: argparse.Namespace) -> list[Pick]:
 
 def _upnext(ctx: Context, args: argparse.Namespace) -> list[Pick]:
     found = upnext_unblocked(ctx.lib, ctx.paths.index_dir, n=args.n or DEFAULT_N, settings=ctx.settings.recommend,
+                             listener=ctx.listener,
                              explain=False)
     return _picks(ctx.lib, found.ids)
 

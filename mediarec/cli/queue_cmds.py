@@ -28,7 +28,7 @@ def cmd_queue(args: argparse.Namespace) -> int:
     if args.action == "remove" and len(args.items) > 1:
         raise SystemExit("mediarec queue remove: one ITEM at a time")
     with open_context(args) as ctx:
-        lib, q = ctx.lib, UserQueue(ctx.lib)
+        lib, q = ctx.lib, UserQueue(ctx.lib, ctx.listener)
         ids = [lib.media.resolve(x)["id"] for x in args.items]
         note = ""
         if args.action == "add":

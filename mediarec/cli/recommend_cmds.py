@@ -38,8 +38,11 @@ def _configure_event(p: argparse.ArgumentParser) -> None:
 def cmd_event(args: argparse.Namespace) -> int:
     with open_context(args) as ctx:
         item = ctx.lib.media.resolve(args.item)
+        from ..recommend.ab import context_for  # an item of the interleaved list: which variant offered it
+
+        extra = context_for(ctx.lib, item["id"], ctx.listener) if args.source == "upnext" else {}
         event_id = events.record(ctx.lib, item, args.type, position=args.position, duration=args.duration,
-                                 source=args.source)
+                                 source=args.source, listener=ctx.listener, context=extra)
         event = next(e for e in ctx.lib.events.list(media_id=item["id"]) if e["id"] == event_id)
     if args.json:
         print_json({"event": event, "item": _item_doc(item)})
@@ -85,7 +88,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 # --- forget ---------------------------------------------------------------------------------------------
 def _configure_forget(p: argparse.ArgumentParser) -> None:
     p.add_argument("item", nargs="?", metavar="ITEM", help="a media id or path: forget its history")
-    p.add_argument("--all", action="store_true", help="forget the whole history")
+    p.add_argument("--all", action="store_true", help="forget the whole history (with --listener: that listener's)")
     _json_flag(p)
 
 
@@ -95,7 +98,12 @@ def cmd_forget(args: argparse.Namespace) -> int:
         raise UserError("forget needs either ITEM or --all")
     with open_context(args) as ctx:
         item = ctx.lib.media.resolve(args.item) if args.item else None
-        if item is None:
+        if args.listener is not None or ctx.settings.listener.name:  # only that listener's history and model
+            from ..recommend.upnext import forget_state
+
+            n = ctx.lib.events.forget(item["id"] if item else None, listener=ctx.listener)
+            forget_state(ctx.lib)
+        elif item is None:
             from ..privacy import clear_history
 
             n = clear_history(ctx.lib)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 
 from ..errors import UserError
+from ..library.blocklist import blocked_ids
+from ..recommend import ab
 from ..recommend.journey import DEFAULT_STEPS, Journeys
 from ..recommend.reasons import FactsCache, reasons
 from ..recommend.similar import KINDS
@@ -28,10 +30,20 @@ def _configure_upnext(p: argparse.ArgumentParser) -> None:
 @command("upnext", "what to play next, learned from your plays and skips, with the reasons", _configure_upnext)
 def cmd_upnext(args: argparse.Namespace) -> int:
     with open_context(args) as ctx:
-        found = upnext_unblocked(ctx.lib, ctx.paths.index_dir, args.n, args.kind, settings=ctx.settings.recommend)
+        who = ctx.listener
+        if ab.current(ctx.lib) is not None or ctx.lib.kv.get(ab.VARIANT_KEY) not in (None, "model"):
+            # an experiment runs (the two variants mixed), or `ab stop --keep` chose another variant
+            rec = ab.up_next_for(ctx.lib, ctx.paths.index_dir, who, ctx.settings.recommend)
+            try:
+                found = rec.refill(args.n, args.kind, exclude=blocked_ids(ctx.lib, who).tolist())
+            finally:
+                rec.close()
+        else:
+            found = upnext_unblocked(ctx.lib, ctx.paths.index_dir, args.n, args.kind,
+                                     settings=ctx.settings.recommend, listener=who)
         items = [{**_item_doc(ctx.lib.media.get(p.id)), "score": round(p.score, 4), "reasons": p.reasons,
                   "origin": p.origin, "exploring": p.explored} for p in found.picks]
-        history = ctx.lib.events.count()
+        history = ctx.lib.events.count(listener=who)
     if args.json:
         print_json({"kind": args.kind, "events": history, "items": items})
         return 0

@@ -5,10 +5,23 @@ import json
 from typing import TYPE_CHECKING
 
 from .codec import dumps, now
-from .schema import EVENT_TYPES
+from .schema import DEFAULT_LISTENER, EVENT_TYPES
 
 if TYPE_CHECKING:
     from .db import Library
+
+
+ANY = object()
+"""`listener=ANY`: every listener's events and the guests' (the default of list/count: export, history)."""
+
+
+def _who(listener: object) -> tuple[str, list]:
+    """The WHERE part choosing one listener's events (None: the guests')."""
+    if listener is ANY:
+        return "", []
+    if listener is None:
+        return " AND listener_id IS NULL", []
+    return " AND listener_id = ?", [int(listener)]  # type: ignore[call-overload]
 
 
 class EventStore:
@@ -17,7 +30,8 @@ class EventStore:
 
     def append(self, media_id: int, type: str, *, ts: float | None = None, position: float | None = None,
                duration: float | None = None, source: str | None = None, session_id: str | None = None,
-               context: dict | None = None) -> int:
+               context: dict | None = None, listener: int | None = DEFAULT_LISTENER) -> int:
+        """Append one event made by `listener` (a listener id; None: a guest, whose events no taste reads)."""
         if type not in EVENT_TYPES:
             raise ValueError(f"unknown event type {type!r}")
         fraction = None
@@ -25,14 +39,18 @@ class EventStore:
             fraction = max(0.0, min(1.0, position / duration))
         with self.lib.transaction() as c:
             cur = c.execute(
-                """INSERT INTO events (media_id, type, ts, position, duration, fraction, source, session_id, context)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                """INSERT INTO events (media_id, type, ts, position, duration, fraction, source, session_id, context,
+                                       listener_id)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (media_id, type, now() if ts is None else ts, position, duration, fraction, source, session_id,
-                 dumps(context or {})))
+                 dumps(context or {}), listener))
             return cur.lastrowid
 
-    def list(self, media_id: int | None = None, since: float | None = None, limit: int | None = None) -> list[dict]:
-        sql, params = "SELECT * FROM events WHERE 1=1", []
+    def list(self, media_id: int | None = None, since: float | None = None, limit: int | None = None,
+             listener: object = ANY) -> list[dict]:
+        """Events oldest first; `listener`: only that listener's (an id; None: the guests'; ANY: all)."""
+        where, params = _who(listener)
+        sql = "SELECT * FROM events WHERE 1=1" + where
         if media_id is not None:
             sql += " AND media_id = ?"
             params.append(media_id)
@@ -50,11 +68,15 @@ class EventStore:
             out.append(d)
         return out
 
-    def count(self) -> int:
-        return self.lib.conn.execute("SELECT count(*) FROM events").fetchone()[0]
+    def count(self, listener: object = ANY) -> int:
+        where, params = _who(listener)
+        return self.lib.conn.execute("SELECT count(*) FROM events WHERE 1=1" + where, params).fetchone()[0]
 
-    def forget(self, media_id: int | None = None) -> int:
-        """Delete history for one item, or all of it (None): the user's explicit privacy request."""
+    def forget(self, media_id: int | None = None, listener: object = ANY) -> int:
+        """Delete history for one item, or all of it (None): the user's explicit privacy request. `listener`:
+        only that listener's events (an id; None: the guests'), their item_stats taken out row by row."""
+        if listener is not ANY:
+            return self._forget_listener(media_id, listener)
         with self.lib.transaction() as c:
             # 1: item_stats follows row by row; 2 (everything): it is zeroed once below
             c.execute("UPDATE privacy_gate SET open = ? WHERE id = 1", (2 if media_id is None else 1,))
@@ -68,6 +90,17 @@ class EventStore:
             finally:
                 c.execute("UPDATE privacy_gate SET open = 0 WHERE id = 1")
             return n
+
+    def _forget_listener(self, media_id: int | None, listener: object) -> int:
+        where, params = _who(listener)
+        if media_id is not None:
+            where, params = where + " AND media_id = ?", params + [int(media_id)]
+        with self.lib.transaction() as c:
+            c.execute("UPDATE privacy_gate SET open = 1 WHERE id = 1")
+            try:
+                return c.execute("DELETE FROM events WHERE 1=1" + where, params).rowcount
+            finally:
+                c.execute("UPDATE privacy_gate SET open = 0 WHERE id = 1")
 
 
 RESUME_MARGIN = 15.0
@@ -96,4 +129,4 @@ def resume_position(lib: "Library", media_id: int) -> float | None:
     return position
 
 
-__all__ = ["EventStore", "resume_position", "RESUME_MARGIN", "RESUME_END_FRACTION"]
+__all__ = ["EventStore", "ANY", "resume_position", "RESUME_MARGIN", "RESUME_END_FRACTION"]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from ..errors import UserError
 from .codec import now
+from .schema import DEFAULT_LISTENER
 
 if TYPE_CHECKING:
     from .db import Library
@@ -39,20 +40,24 @@ class QueueEntry:
 class UserQueue:
     """The user's queue, in table `user_queue`. Every method is one transaction; positions stay 0..n-1."""
 
-    def __init__(self, lib: "Library"):
+    def __init__(self, lib: "Library", listener: int | None = DEFAULT_LISTENER):
+        """`listener`: whose queue (each listener has their own; None, the guest, has one too: id 0)."""
         self.lib = lib
+        self.who = 0 if listener is None else int(listener)
 
     def list(self) -> list[QueueEntry]:
         """The entries in play order."""
-        rows = self.lib.query("SELECT id, media_id, position, added_at FROM user_queue ORDER BY position, id")
+        rows = self.lib.query("SELECT id, media_id, position, added_at FROM user_queue WHERE listener_id = ? "
+                              "ORDER BY position, id", (self.who,))
         return [QueueEntry(**dict(r)) for r in rows]
 
     def media_ids(self) -> list[int]:
         """The queued media ids in play order (what the recommender must not repeat below them)."""
-        return [r[0] for r in self.lib.query("SELECT media_id FROM user_queue ORDER BY position, id")]
+        return [r[0] for r in self.lib.query("SELECT media_id FROM user_queue WHERE listener_id = ? ORDER BY position, id",
+                                                   (self.who,))]
 
     def __len__(self) -> int:
-        return self.lib.conn.execute("SELECT count(*) FROM user_queue").fetchone()[0]
+        return self.lib.conn.execute("SELECT count(*) FROM user_queue WHERE listener_id = ?", (self.who,)).fetchone()[0]
 
     def add(self, media_ids: Iterable[int]) -> list[int]:
         """Queue items at the end, in the given order; returns their entry ids."""
@@ -68,14 +73,15 @@ class UserQueue:
         self._check_known(media_ids)
         out = []
         with self.lib.transaction() as c:
-            n = c.execute("SELECT count(*) FROM user_queue").fetchone()[0]
+            n = c.execute("SELECT count(*) FROM user_queue WHERE listener_id = ?", (self.who,)).fetchone()[0]
             if not at_end:
-                c.execute("UPDATE user_queue SET position = position + ?", (len(media_ids),))
+                c.execute("UPDATE user_queue SET position = position + ? WHERE listener_id = ?",
+                          (len(media_ids), self.who))
             first = n if at_end else 0
             stamp = now()
             for i, mid in enumerate(media_ids):
-                cur = c.execute("INSERT INTO user_queue (media_id, position, added_at) VALUES (?, ?, ?)",
-                                (int(mid), first + i, stamp))
+                cur = c.execute("INSERT INTO user_queue (media_id, position, added_at, listener_id) "
+                                "VALUES (?, ?, ?, ?)", (int(mid), first + i, stamp, self.who))
                 out.append(cur.lastrowid)
         return out
 
@@ -88,29 +94,32 @@ class UserQueue:
     def move(self, entry_id: int, position: int) -> None:
         """Move an entry to `position` (clamped to the queue); the others close up around it."""
         with self.lib.transaction() as c:
-            row = c.execute("SELECT position FROM user_queue WHERE id = ?", (entry_id,)).fetchone()
+            row = c.execute("SELECT position FROM user_queue WHERE id = ? AND listener_id = ?",
+                            (entry_id, self.who)).fetchone()
             if row is None:
                 raise UserError(f"queue entry {entry_id} does not exist")
-            n = c.execute("SELECT count(*) FROM user_queue").fetchone()[0]
+            n = c.execute("SELECT count(*) FROM user_queue WHERE listener_id = ?", (self.who,)).fetchone()[0]
             old, new = row[0], max(0, min(int(position), n - 1))
             if new == old:
                 return
             if new < old:
-                c.execute("UPDATE user_queue SET position = position + 1 WHERE position >= ? AND position < ?",
-                          (new, old))
+                c.execute("UPDATE user_queue SET position = position + 1 WHERE position >= ? AND position < ? "
+                          "AND listener_id = ?", (new, old, self.who))
             else:
-                c.execute("UPDATE user_queue SET position = position - 1 WHERE position > ? AND position <= ?",
-                          (old, new))
+                c.execute("UPDATE user_queue SET position = position - 1 WHERE position > ? AND position <= ? "
+                          "AND listener_id = ?", (old, new, self.who))
             c.execute("UPDATE user_queue SET position = ? WHERE id = ?", (new, entry_id))
 
     def remove(self, entry_id: int) -> bool:
         """Remove one entry; False when it was not there."""
         with self.lib.transaction() as c:
-            row = c.execute("SELECT position FROM user_queue WHERE id = ?", (entry_id,)).fetchone()
+            row = c.execute("SELECT position FROM user_queue WHERE id = ? AND listener_id = ?",
+                            (entry_id, self.who)).fetchone()
             if row is None:
                 return False
             c.execute("DELETE FROM user_queue WHERE id = ?", (entry_id,))
-            c.execute("UPDATE user_queue SET position = position - 1 WHERE position > ?", (row[0],))
+            c.execute("UPDATE user_queue SET position = position - 1 WHERE position > ? AND listener_id = ?",
+                      (row[0], self.who))
             return True
 
     def remove_media(self, media_id: int) -> int:
@@ -124,7 +133,7 @@ class UserQueue:
     def clear(self) -> int:
         """Empty the queue; returns how many entries it had."""
         with self.lib.transaction() as c:
-            return c.execute("DELETE FROM user_queue").rowcount
+            return c.execute("DELETE FROM user_queue WHERE listener_id = ?", (self.who,)).rowcount
 
     def pop_front(self) -> QueueEntry | None:
         """Take the entry that plays next off the queue (the player starts it); None when empty."""
@@ -206,15 +215,19 @@ def _name(lib: "Library", media_id: int | None) -> str:
     return item.get("title") or item["path"].rsplit("/", 1)[-1]
 
 
-def save_mode(lib: "Library", mode: UpNextMode) -> None:
-    """Keep the generated part's mode for the next start."""
-    lib.kv.set(MODE_KEY, mode.to_json())
+def save_mode(lib: "Library", mode: UpNextMode, listener: int | None = DEFAULT_LISTENER) -> None:
+    """Keep the generated part's mode for the next start (each listener's own)."""
+    from .listeners import state_key
+
+    lib.kv.set(state_key(MODE_KEY, listener), mode.to_json())
 
 
-def load_mode(lib: "Library") -> UpNextMode:
+def load_mode(lib: "Library", listener: int | None = DEFAULT_LISTENER) -> UpNextMode:
     """The saved mode; "Your taste" when none was saved, or when the saved one names an item that is no
     longer in the library (a radio whose seed was removed cannot restart)."""
-    doc = lib.kv.get(MODE_KEY)
+    from .listeners import state_key
+
+    doc = lib.kv.get(state_key(MODE_KEY, listener))
     if not doc:
         return UpNextMode()
     try:

@@ -295,10 +295,57 @@ def _v4_browse_facts(conn: sqlite3.Connection) -> None:
     migrate_v4(conn)
 
 
+DEFAULT_LISTENER = 1
+"""The listener every event before v5 belongs to, and every event recorded without naming one."""
+EVERYONE = 0
+"""blocklist.listener_id of a rule that holds for every listener (and every rule made before v5)."""
+
+
+def _v5_listeners(conn: sqlite3.Connection) -> None:
+    conn.execute("""
+        -- Who is listening: named profiles sharing one library and its analysis. Each has their own history
+        -- (events.listener_id), queue, blocklist rules, Up Next state and learned weights (kv keys with the
+        -- id). `private` = 1: their history is never used in anybody else's recommendations.
+        CREATE TABLE listeners (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            private INTEGER NOT NULL DEFAULT 0,
+            created_at REAL NOT NULL
+        )""")
+    conn.execute("INSERT INTO listeners (id, name, private, created_at) VALUES (?, 'default', 0, "
+                 "strftime('%s', 'now'))", (DEFAULT_LISTENER,))
+    # ADD COLUMN with a constant default: the old rows read it without being rewritten (the events stay
+    # append-only). NULL: a guest's event, part of no listener's taste. No REFERENCES: SQLite refuses a
+    # non-NULL default on an added foreign key column; listeners.remove deletes a listener's events itself.
+    conn.execute(f"ALTER TABLE events ADD COLUMN listener_id INTEGER DEFAULT {DEFAULT_LISTENER}")
+    conn.execute("CREATE INDEX events_listener ON events(listener_id, ts)")
+    conn.execute(f"ALTER TABLE user_queue ADD COLUMN listener_id INTEGER NOT NULL DEFAULT {DEFAULT_LISTENER}")
+    conn.execute("CREATE INDEX user_queue_listener ON user_queue(listener_id, position)")
+    # The blocklist's uniqueness now includes whose rule it is: the table is rebuilt (rules kept, ids kept).
+    conn.execute("ALTER TABLE blocklist RENAME TO blocklist_v4")
+    conn.execute(f"""
+        -- "Never recommend" rules (v3), now per listener: listener_id {EVERYONE} holds for everyone (every
+        -- rule made before listeners existed), else only for that listener.
+        CREATE TABLE blocklist (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('item', 'artist', 'folder')),
+            value TEXT NOT NULL,
+            media_id INTEGER REFERENCES media(id) ON DELETE CASCADE,  -- kind 'item' only
+            label TEXT,                                               -- what the user saw (a title)
+            created_at REAL NOT NULL,
+            listener_id INTEGER NOT NULL DEFAULT {EVERYONE},
+            UNIQUE (kind, value, listener_id)
+        )""")
+    conn.execute("INSERT INTO blocklist (id, kind, value, media_id, label, created_at) "
+                 "SELECT id, kind, value, media_id, label, created_at FROM blocklist_v4")
+    conn.execute("DROP TABLE blocklist_v4")
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _v1_initial),
     Migration(2, "index_items: dense ids of the similarity indexes", _v2_index_items),
     Migration(3, "the app: user_queue, blocklist, item_stats, file_status.ignored", _v3_app),
     Migration(4, "browse_facts: what the library table filters and sorts on", _v4_browse_facts),
+    Migration(5, "listeners: events, queue and blocklist per listener", _v5_listeners),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -9,7 +9,9 @@ Before every play the recommender and each baseline give their top k (k = 10); m
 - diversity: mean pairwise fused distance (1 - cosine) within a list;
 - novelty: the share of a list the user had never played or skipped before.
 Baselines: random (from the catalogue), most played (so far), content (more-like-this of the last
-finished item: content similarity alone). With `split`, every metric is also kept separately for the
+finished item: content similarity alone). With `listener` (a listener's history replayed among everybody's)
+and another listener who is not private, one more row: "recommender + others", the same model with the
+cross-listener signal (cross.py) fed the others' events as they happened. With `split`, every metric is also kept separately for the
 events before and after that position: `tune` chooses on the first part and reports on the second."""
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
 import numpy as np
 
 from ..settings import RecommendSettings
+from .cross import CrossModel
 from .params import Params
 from .similar import WEIGHTS, MoreLikeThis
 from .upnext import UpNext
@@ -47,9 +50,11 @@ class System(Protocol):
 class Recommender:
     name = "recommender"
 
-    def __init__(self, lib, vectors: SpaceVectors, params: Params | None, settings: RecommendSettings | None):
-        self.model = UpNext(lib, vectors=vectors, params=params or Params.load(lib), settings=settings,
-                            persist=False)
+    def __init__(self, lib, vectors: SpaceVectors, params: Params | None, settings: RecommendSettings | None,
+                 listener: int | None = 1, cross: CrossModel | None = None):
+        # (cross=False: a live model reading the others' events from the database would see the future)
+        self.model = UpNext(lib, vectors=vectors, params=params or Params.load(lib, listener), settings=settings,
+                            persist=False, listener=listener, cross=cross if cross is not None else False)
         self.model._refresh()
 
     def recommend(self, k, now):
@@ -59,6 +64,23 @@ class Recommender:
         return self.model.predict(media_ids, now)
 
     def observe(self, event):
+        self.model.observe(event)
+
+
+class WithOthers(Recommender):
+    """The recommender with the cross-listener signal, its CrossModel fed everybody's events in time order."""
+
+    name = "recommender + others"
+
+    def __init__(self, lib, vectors, params, settings, listener: int, names: dict[int, str]):
+        self.cross = CrossModel(listener, names)
+        super().__init__(lib, vectors, params, settings, listener, self.cross)
+
+    def observe_other(self, event):
+        self.cross.observe(event)
+
+    def observe(self, event):
+        self.cross.observe(event)
         self.model.observe(event)
 
 
@@ -180,15 +202,27 @@ def auc(positives: list[float], negatives: list[float]) -> float | None:
 def replay(lib: "Library", index_dir: Path | None = None, events: Iterable[dict] | None = None, *,
            vectors: SpaceVectors | None = None, params: Params | None = None,
            settings: RecommendSettings | None = None, k: int = K, baselines: bool = True,
-           split: int | None = None, progress: Callable[[int, int], None] | None = None) -> EvalReport:
-    """Replay `events` (default: the whole history) and score every system; see the module docstring."""
+           split: int | None = None, progress: Callable[[int, int], None] | None = None,
+           listener: int | None = None) -> EvalReport:
+    """Replay `events` (default: the whole history; with `listener`, everybody's, that listener's scored) and
+    score every system; see the module docstring."""
     own = vectors is None
     vectors = vectors or SpaceVectors(lib, index_dir)
     vectors.refresh()
     history = sorted(events if events is not None else lib.events.list(), key=lambda e: (e["ts"], e.get("id", 0)))
+    others: list[dict] = []
+    if listener is not None:
+        people = lib.query("SELECT id, name, private FROM listeners")
+        private = {r[0] for r in people if r[2] and r[0] != listener}
+        mine = [e for e in history if e.get("listener_id", 1) == listener]
+        others = [e for e in history if e.get("listener_id", 1) not in (listener, None, *private)]
+        history = sorted(mine + others, key=lambda e: (e["ts"], e.get("id", 0)))
     catalogue = np.asarray(lib.media.ids(), dtype=np.int64)
     weights = {s: w for s, w in WEIGHTS.items() if s in vectors.spaces_for(("audio", "video"))}
-    systems: list[System] = [Recommender(lib, vectors, params, settings)]
+    systems: list[System] = [Recommender(lib, vectors, params, settings, 1 if listener is None else listener)]
+    if others:
+        names = {r[0]: r[1] for r in lib.query("SELECT id, name FROM listeners")}
+        systems.append(WithOthers(lib, vectors, params, settings, listener, names))
     mlt = None
     if baselines:
         mlt = MoreLikeThis(lib, index_dir) if index_dir is not None else None
@@ -201,6 +235,11 @@ def replay(lib: "Library", index_dir: Path | None = None, events: Iterable[dict]
     in_catalogue = set(catalogue.tolist())
     try:
         for i, e in enumerate(history):
+            if listener is not None and e.get("listener_id", 1) != listener:
+                for system in systems:
+                    if isinstance(system, WithOthers):
+                        system.observe_other(e)
+                continue
             parts = [0] if split is None else [0, 1 if i < split else 2]
             mid, now = int(e["media_id"]), float(e["ts"])
             judged = e["type"] in JUDGED and mid in in_catalogue
@@ -224,8 +263,9 @@ def replay(lib: "Library", index_dir: Path | None = None, events: Iterable[dict]
     size = len(catalogue)
     whole = {s.name: t[0].row(size) for s, t in zip(systems, tallies)}
     parts_out = [] if split is None else [{s.name: t[p].row(size) for s, t in zip(systems, tallies)} for p in (1, 2)]
-    return EvalReport(k, len(history), sum(e["type"] == "play" for e in history),
-                      sum(e["type"] == "skip" for e in history), size, whole, parts_out)
+    scored = [e for e in history if listener is None or e.get("listener_id", 1) == listener]
+    return EvalReport(k, len(scored), sum(e["type"] == "play" for e in scored),
+                      sum(e["type"] == "skip" for e in scored), size, whole, parts_out)
 
 
 def _score_list(ids: list[int], target: int, seen: set[int], vectors: SpaceVectors, weights: dict[str, float],
@@ -252,4 +292,4 @@ def _score_list(ids: list[int], target: int, seen: set[int], vectors: SpaceVecto
 
 
 __all__ = ["replay", "EvalReport", "auc", "METRICS", "K", "RandomBaseline", "MostPlayed", "ContentLast",
-           "Recommender"]
+           "Recommender", "WithOthers"]

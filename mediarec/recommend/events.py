@@ -14,6 +14,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UserError
+from ..library.schema import DEFAULT_LISTENER
 
 if TYPE_CHECKING:
     from ..library import Library
@@ -45,10 +46,10 @@ def new_session_id(ts: float) -> str:
     return f"{time.strftime('%Y%m%d-%H%M%S', time.localtime(ts))}-{secrets.token_hex(2)}"
 
 
-def session_for(lib: "Library", ts: float) -> str:
-    """The session an event at `ts` belongs to: the one of the last event before it, unless that was more
-    than SESSION_GAP earlier (or there is none): then a new one."""
-    recent = [e for e in lib.events.list(since=ts - SESSION_GAP) if e["ts"] <= ts]
+def session_for(lib: "Library", ts: float, listener: int | None = DEFAULT_LISTENER) -> str:
+    """The session an event at `ts` belongs to: the one of the listener's last event before it, unless that was
+    more than SESSION_GAP earlier (or there is none): then a new one."""
+    recent = [e for e in lib.events.list(since=ts - SESSION_GAP, listener=listener) if e["ts"] <= ts]
     if recent and recent[-1]["session_id"]:
         return recent[-1]["session_id"]
     return new_session_id(ts)
@@ -67,8 +68,9 @@ def _item(lib: "Library", item: Any) -> dict[str, Any]:
 
 def record(lib: "Library", item: Any, type: str, position: float | None = None, duration: float | None = None,
            source: str | None = None, ts: float | None = None, player_error: bool = False,
-           context: dict | None = None) -> int:
-    """Record what happened to `item` (a media row, id or path) and return the event id."""
+           context: dict | None = None, listener: int | None = DEFAULT_LISTENER) -> int:
+    """Record what happened to `item` (a media row, id or path) for `listener` (None: a guest) and return the
+    event id."""
     if type not in RECORDABLE:
         raise UserError(f"unknown event {type!r} (known: {', '.join(RECORDABLE)})")
     row = _item(lib, item)
@@ -89,7 +91,7 @@ def record(lib: "Library", item: Any, type: str, position: float | None = None, 
     if player_error:
         ctx["player_error"] = True
     return lib.events.append(row["id"], stored, ts=ts, position=position, duration=duration, source=source,
-                             session_id=session_for(lib, ts), context=ctx)
+                             session_id=session_for(lib, ts, listener), context=ctx, listener=listener)
 
 
 def current_session(lib: "Library", now: float | None = None) -> list[dict[str, Any]]:

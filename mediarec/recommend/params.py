@@ -66,11 +66,16 @@ class Params:
         return out
 
     @classmethod
-    def load(cls, lib: "Library") -> "Params":
-        return cls.from_json(lib.kv.get(PARAMS_KEY))
+    def load(cls, lib: "Library", listener: int | None = 1) -> "Params":
+        """A listener's tuned knobs (`mediarec tune --listener`), else the shared ones (listener 1's key)."""
+        from ..library.listeners import state_key
 
-    def save(self, lib: "Library") -> None:
-        lib.kv.set(PARAMS_KEY, self.to_json())
+        return cls.from_json(lib.kv.get(state_key(PARAMS_KEY, listener)) or lib.kv.get(PARAMS_KEY))
+
+    def save(self, lib: "Library", listener: int | None = 1) -> None:
+        from ..library.listeners import state_key
+
+        lib.kv.set(state_key(PARAMS_KEY, listener), self.to_json())
 
     def prior(self, names: list[str]) -> list[float]:
         """The prior weight of each named feature (see features.FEATURES)."""

@@ -80,14 +80,15 @@ def perturb(base: Params, rng: np.random.Generator) -> Params:
 
 def tune(lib: "Library", index_dir: Path, trials: int = 12, split: float = 0.7, seed: int = 0,
          settings: RecommendSettings | None = None, save: bool = True,
-         progress: Callable[[int, int], None] | None = None) -> TuneReport:
-    events = lib.events.list()
+         progress: Callable[[int, int], None] | None = None, listener: int | None = 1) -> TuneReport:
+    """Tune on `listener`'s history; the winner is saved as that listener's parameters."""
+    events = lib.events.list(listener=listener)
     plays = sum(e["type"] == "play" for e in events)
     if plays < MIN_PLAYS:
         raise UserError(f"tuning needs at least {MIN_PLAYS} plays in the history (there are {plays})")
     split_at = int(len(events) * split)
     rng = np.random.default_rng(seed)
-    current = Params.load(lib)
+    current = Params.load(lib, listener)
     candidates = [(current, "current"), (Params(), "defaults")]
     candidates += [(perturb(current, rng), f"trial {i + 1}") for i in range(max(0, trials - 2))]
     vectors = SpaceVectors(lib, index_dir)
@@ -105,7 +106,7 @@ def tune(lib: "Library", index_dir: Path, trials: int = 12, split: float = 0.7, 
     now = done[0]
     saved = False
     if save and best is not now and objective(best.held_out) >= objective(now.held_out):
-        best.params.save(lib)
+        best.params.save(lib, listener)
         forget_state(lib)
         saved = True
     return TuneReport(done, best, now, split_at, len(events), saved)

@@ -15,7 +15,11 @@ A list is: candidates (candidates.py), features (features.py), scores (scorer.py
 (rerank.py), reasons (explain.py); what was heard lately and how much to explore, from the listener's own
 record (pacing.py). Items disliked more than liked are never offered (while the library has other items
 to offer); a list is never empty while the library has an item it may offer.
-`upnext(lib, index_dir, ...)` does one catch-up and one list."""
+`upnext(lib, index_dir, ...)` does one catch-up and one list.
+Each listener (library/listeners.py) has their own: `UpNext(listener=id)` learns from that listener's events
+only and keeps its state under their key (a guest's, listener None, from the guests' events, drawing on
+nobody); with other listeners who are not private, what they finish is one more candidate source and a
+ranking factor with its reason (cross.py)."""
 from __future__ import annotations
 
 import dataclasses
@@ -30,9 +34,11 @@ import numpy as np
 
 from ..errors import UserError
 from ..index.spaces import SPACES
+from ..library.listeners import DEFAULT_LISTENER, state_key
 from ..settings import RecommendSettings
 from .candidates import Catalogue, gather, kin
 from .cooccur import CoOccurrence
+from .cross import CrossListeners, CrossModel, add_reasons, cross_worth, with_cross
 from .explain import Explainer
 from .features import FEATURES, Context, build_context, feature_matrix
 from .neighbours import NeighbourCache
@@ -81,16 +87,23 @@ class UpNext:
 
     def __init__(self, lib: "Library", index_dir: Path | None = None, *, vectors: SpaceVectors | None = None,
                  params: Params | None = None, settings: RecommendSettings | None = None, persist: bool = True,
-                 save_every: float = 0.0):
-        """`persist`: load the stored state and save it back. `save_every`: at most one save per that many
+                 save_every: float = 0.0, listener: int | None = DEFAULT_LISTENER,
+                 cross: "bool | CrossModel" = True):
+        """`listener`: whose history it learns from and whose state it keeps (None: the guests'). `persist`: load the stored state and save it back. `save_every`: at most one save per that many
         seconds (a long-lived player's recommender; `close()` saves what is left). Saving less often loses
         nothing: the events are in the database and the next catch_up applies those the state missed."""
         if vectors is None and index_dir is None:
             raise ValueError("UpNext needs index_dir or vectors")
         self.lib = lib
+        self.listener = listener
+        # What the other listeners finish (cross.py): read from the database, or a model fed by the caller
+        # (evaluation); never for a guest, who has no taste for theirs to agree with.
+        self.cross = cross if isinstance(cross, CrossModel) else \
+            CrossListeners(lib, listener) if cross and listener is not None else None
+        self._cross_now: CrossModel | None = None
         self.vectors = vectors or SpaceVectors(lib, index_dir)
         self._own_vectors = vectors is None
-        self.params = params or Params.load(lib)
+        self.params = params or Params.load(lib, listener)
         self.settings = settings or RecommendSettings()
         self.persist, self.save_every = persist, save_every
         self._saved_at = -1e18
@@ -125,11 +138,11 @@ class UpNext:
                 "cooc": self.cooc.to_json(), "recent": self.recent[-RECENT_KEEP:], "explore": self.explore.to_json()}
 
     def save(self) -> None:
-        self.lib.kv.set(STATE_KEY, self.to_json())
+        self.lib.kv.set(state_key(STATE_KEY, self.listener), self.to_json())
         self._saved_at, self._dirty = time.monotonic(), False
 
     def _load_state(self) -> None:
-        doc = self.lib.kv.get(STATE_KEY)
+        doc = self.lib.kv.get(state_key(STATE_KEY, self.listener))
         if not doc or doc.get("version") != STATE_VERSION or doc.get("params") != self._params_digest():
             return  # catch_up() refits from the events
         self.cursor = {"id": int(doc["cursor"]["id"]), "ts": float(doc["cursor"]["ts"]),
@@ -177,12 +190,13 @@ class UpNext:
         (`forget`) is replayed from scratch, so nothing forgotten survives in the model."""
         self._refresh()
         c = self.cursor
-        new = [e for e in self.lib.events.list(since=c["ts"]) if e["id"] > c["id"]] if c["count"] else \
-            self.lib.events.list()
-        total = self.lib.events.count()
+        who = self.listener
+        new = [e for e in self.lib.events.list(since=c["ts"], listener=who) if e["id"] > c["id"]] if c["count"] else \
+            self.lib.events.list(listener=who)
+        total = self.lib.events.count(listener=who)
         refit = total != c["count"] + len(new)
         if refit:
-            self.fit(self.lib.events.list())
+            self.fit(self.lib.events.list(listener=who))
             applied = total
         else:
             for e in new:
@@ -244,18 +258,32 @@ class UpNext:
         ctx = self.context(now) if seed is None else self._radio_context(now, int(seed))
         catalogue = self.catalogue.ids(kinds)
         rng = np.random.default_rng([self.cursor["count"], KIND_SEED[kind]])
+        self._cross_now = self._cross_model() if seed is None else None
         ids, origin, explore, ranked, lead, again = self._candidates(ctx, spaces, kinds, weights, catalogue, n, rng,
                                                                      exclude, seed)
         x = feature_matrix(ctx, self.vectors, self.taste, ids)
         probs = self.scorer.predict(x) + TIE_BREAK * rng.random(len(ids))  # equal scores: not by id order
-        chosen = self._rank(ids, origin, explore, ranked, lead, probs, self._worth(ids, again, not_now), ctx, weights,
-                            n, seed)
+        worth, found = self._worth(ids, again, not_now), None
+        if self._cross_now is not None:
+            factor, found = cross_worth(self._cross_now, ids, ctx)
+            worth = worth * factor
+        chosen = self._rank(ids, origin, explore, ranked, lead, probs, worth, ctx, weights, n, seed)
         explored = [bool(explore[c]) for c in chosen]
         picked = [int(ids[c]) for c in chosen]
         if self.explore.offer([m for m, e in zip(picked, explored) if e],
                               [m for m, e in zip(picked, explored) if not e]):
             self._dirty = True
-        return self._picks(ids, x, probs, chosen, explored, origin, ctx, weights, explain, seed)
+        out = self._picks(ids, x, probs, chosen, explored, origin, ctx, weights, explain, seed)
+        if found is not None and explain:
+            add_reasons(out, found)
+        return out
+
+    def _cross_model(self) -> CrossModel | None:
+        """The cross-listener model when there is another listener to draw on, else None."""
+        if self.cross is None:
+            return None
+        model = self.cross.refresh() if isinstance(self.cross, CrossListeners) else self.cross
+        return model if model.others() else None
 
     def _candidates(self, ctx, spaces, kinds, weights, catalogue, n, rng, exclude, seed):
         """(ids, origin by id, exploring mask, how many rows are ranked, how many lead the list, the finished
@@ -270,6 +298,8 @@ class UpNext:
         again = {m: g for m, g in again.items() if m not in hard}
         cands = gather(self.vectors, self.neighbours, ctx, spaces, kinds, hard, self.taste.items, catalogue,
                        self.params.neighbours, n, rng, weights, self.cursor["count"], seed=seed, again=sorted(again))
+        if self._cross_now is not None:  # what the others finish: one more source
+            cands = with_cross(self._cross_now, cands, hard, catalogue)
         origin = dict(cands.origin)
         ranked = len(cands.ids) + len(cands.explore)
         # Radio whose seed the indexes know nothing near: its artist, then its folder, lead the list.
@@ -421,9 +451,10 @@ class UpNext:
 
 def upnext(lib: "Library", index_dir: Path, n: int = 10, kind: str = "any",
            settings: RecommendSettings | None = None, explain: bool = True, now: float | None = None, *,
-           exclude: Iterable[int] = (), not_now: Iterable[int] = (), seed: int | None = None) -> UpNextList:
+           exclude: Iterable[int] = (), not_now: Iterable[int] = (), seed: int | None = None,
+           listener: int | None = DEFAULT_LISTENER) -> UpNextList:
     """Catch up with the history and make one list (what `mediarec upnext` and `export --upnext` do)."""
-    rec = UpNext(lib, index_dir, settings=settings)
+    rec = UpNext(lib, index_dir, settings=settings, listener=listener)
     try:
         return rec.refill(n, kind, now=now, explain=explain, exclude=exclude, not_now=not_now, seed=seed)
     finally:
@@ -431,8 +462,10 @@ def upnext(lib: "Library", index_dir: Path, n: int = 10, kind: str = "any",
 
 
 def forget_state(lib: "Library") -> None:
-    """Drop the stored model (after `forget --all`, or new parameters): the next list refits from the events."""
-    lib.kv.delete(STATE_KEY)
+    """Drop the stored models, every listener's (after `forget --all`, or new parameters): the next list refits
+    from the events."""
+    with lib.transaction() as c:
+        c.execute("DELETE FROM kv WHERE key = ? OR key LIKE ?", (STATE_KEY, STATE_KEY + ".%"))
 
 
 __all__ = ["UpNext", "UpNextList", "Pick", "upnext", "forget_state", "STATE_KEY"]

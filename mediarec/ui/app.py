@@ -2,7 +2,7 @@
 
 Start-up order: QApplication, settings and data dirs, the single-instance check (a second launch hands its
 files to the running one and exits), the window, then each part's `install(ctx)` (library, jobs, player,
-upnext, results, dialogs, playlists, desktop; a part that is not there yet is skipped), then the window shows and
+upnext, listeners, results, dialogs, playlists, desktop; a part that is not there yet is skipped), then the window shows and
 unfinished analysis resumes. The GUI thread never opens the database itself: parts use ServiceBridges."""
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from .context import AppContext
 
 log = logging.getLogger(__name__)
 
-PARTS = ("library", "jobs", "problems", "player", "upnext", "results", "dialogs", "playlists", "desktop")
+PARTS = ("library", "jobs", "problems", "player", "upnext", "listeners", "results", "dialogs", "playlists", "desktop")
 """The UI parts, installed in this order (the library's pages first, so the sidebar starts with them)."""
 
 

@@ -40,9 +40,8 @@ def test_the_migration_fills_it_from_an_older_history(app_dirs, monkeypatch):
     monkeypatch.setattr("mediarec.library.migrate.SCHEMA_VERSION", 2)
     with Library(db) as old:
         a, b = add_media(old, 2)
-        old.events.append(a, "play", ts=5.0)
-        old.events.append(a, "play", ts=7.0)
-        old.events.append(a, "play_start", ts=9.0)
+        for kind, ts in (("play", 5.0), ("play", 7.0), ("play_start", 9.0)):  # (as a v2 mediarec wrote them)
+            old.conn.execute("INSERT INTO events (media_id, type, ts) VALUES (?, ?, ?)", (a, kind, ts))
     monkeypatch.undo()
     with Library(db) as lib:
         assert lib.schema_version == schema_mod.SCHEMA_VERSION

@@ -69,6 +69,7 @@ class Listener:
     ts: float = T0
     picks: list[int] = field(default_factory=list)
     finished: list[bool] = field(default_factory=list)
+    who: int | None = 1  # the listener id the events are recorded for (None: a guest)
 
     def likes(self, media_id: int) -> bool:
         return self.library.cluster_of.get(media_id) in self.liked
@@ -76,7 +77,7 @@ class Listener:
     def hear(self, media_id: int) -> bool:
         done = self.likes(media_id)
         position = SONG_SECONDS if done else SKIP_AT
-        events.record(self.lib, media_id, "stop", position=position, ts=self.ts, source="upnext")
+        events.record(self.lib, media_id, "stop", position=position, ts=self.ts, source="upnext", listener=self.who)
         self.ts += position + 1.0
         self.picks.append(media_id)
         self.finished.append(done)
@@ -89,7 +90,7 @@ class Listener:
 
 
 def scripted_history(lib, library: Clustered, liked: list[int], sessions: int = 8, per_session: int = 14,
-                     seed: int = 0, start: float = T0) -> int:
+                     seed: int = 0, start: float = T0, listener: int | None = 1) -> int:
     """A history the recommender did not choose: each session (a day apart) the listener puts on one of the
     clusters they like and goes on through its songs in their usual order from where they stopped last
     time (now and then one is left out), with a stray song from another cluster now and then, which they
@@ -108,12 +109,12 @@ def scripted_history(lib, library: Clustered, liked: list[int], sessions: int = 
             where[cluster] += 1
             if rng.random() < 0.2:
                 stray = int(rng.choice(others))
-                events.record(lib, stray, "stop", position=SKIP_AT, ts=ts, source="library")
+                events.record(lib, stray, "stop", position=SKIP_AT, ts=ts, source="library", listener=listener)
                 ts += SKIP_AT + 1.0
                 n += 1
             if rng.random() < 0.15:
                 continue
-            events.record(lib, mid, "stop", position=SONG_SECONDS, ts=ts, source="library")
+            events.record(lib, mid, "stop", position=SONG_SECONDS, ts=ts, source="library", listener=listener)
             ts += SONG_SECONDS + 1.0
             played += 1
             n += 1

@@ -113,9 +113,17 @@ BLOCKLIST_MISSING = "The blocklist needs a newer library (library/blocklist.py);
 def _blocklist(lib):
     try:
         from ...library.blocklist import Blocklist
+        from ...library.listeners import current
     except ImportError:
         return None
-    return Blocklist(lib)
+    return Blocklist(lib, current(lib))  # everyone's rules and those of who is listening
+
+
+def experiment(ctx) -> dict[str, Any] | None:
+    """The running A/B experiment's status (recommend/ab.py), None when none runs."""
+    from ...recommend import ab
+
+    return ab.status(ctx.lib) if ab.current(ctx.lib) is not None else None
 
 
 def blocklist(ctx) -> list[dict[str, Any]] | None:

@@ -17,6 +17,7 @@ def open_settings(service, page: str | None = None) -> SettingsDialog:
     show_rules = lambda rules: dialog.recommend.set_blocklist(rules, BLOCKLIST_MISSING)  # noqa: E731
     service._call(calls.roots, dialog.folders.set_roots, key="roots")
     service._call(calls.blocklist, show_rules, key="blocklist")
+    service._call(calls.experiment, dialog.recommend.set_experiment, key="experiment")
 
     def add_folder(path: str) -> None:
         jobs = ctx.services.get("jobs")

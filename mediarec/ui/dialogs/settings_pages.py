@@ -148,10 +148,25 @@ class RecommendPage(QWidget):
         bl = QVBoxLayout(block)
         bl.addWidget(self.blocked)
         bl.addLayout(_buttons(self.unblock_button))
+        self.experiment = QLabel("No experiment is running.")  # (shown here, never in the queue)
+        self.experiment.setWordWrap(True)
+        experiment = QGroupBox("Comparing two ways of choosing Up Next")
+        QVBoxLayout(experiment).addWidget(self.experiment)
         layout = QVBoxLayout(self)
         layout.addWidget(weights)
         layout.addLayout(form)
         layout.addWidget(block, 1)
+        layout.addWidget(experiment)
+
+    def set_experiment(self, doc: dict | None) -> None:
+        """The running A/B experiment (recommend/ab.py status), or none."""
+        if not doc:
+            self.experiment.setText("No experiment is running ('mediarec ab start A B' starts one).")
+            return
+        verdict = (f"{doc['leader']} does better (p = {doc['p_value']:.3g})." if doc["decided"]
+                   else f"Undecided so far (p = {doc['p_value']:.3g}).")
+        self.experiment.setText(f"{doc['a']} (A) against {doc['b']} (B): {doc['picks']} picks heard, "
+                                f"{doc['wins']} points for A, {doc['losses']} for B, {doc['ties']} ties. {verdict}")
 
     def set_blocklist(self, rules: list[dict] | None, missing: str = "") -> None:
         self.blocked.clear()

@@ -40,8 +40,12 @@ def item_info(lib: "Library", media_id: int) -> dict[str, Any] | None:
 def record_event(lib: "Library", media_id: int, type: str, position: float | None = None,
                  duration: float | None = None, player_error: bool = False) -> dict[str, Any]:
     """One event through the core rules (the CLI's `event` command's); returns what was stored."""
+    from ...library.listeners import current
+    from ...recommend.ab import context_for
+
+    who = current(lib)  # an item of the running A/B experiment's last mixed list: which variant offered it
     event_id = events.record(lib, media_id, type, position=position, duration=duration, source=SOURCE,
-                             player_error=player_error)
+                             player_error=player_error, listener=who, context=context_for(lib, media_id, who))
     stored = next((e for e in lib.events.list(media_id=media_id) if e["id"] == event_id), None)
     return {"id": event_id, "media_id": media_id, "type": stored["type"] if stored else type}
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from ...errors import UserError
 from ...library.blocklist import Blocklist, blocked_ids
+from ...library.listeners import current as listening, state_key
 from ...library.queue import MODE_KEY, UpNextMode, UserQueue, load_mode
 from ...recommend.upnext import UpNext
 
@@ -27,16 +28,17 @@ ITEM_COLUMNS = ["path", "title", "artist", "kind", "duration"]
 # --- saved state --------------------------------------------------------------------------------------------
 def load_state(lib: "Library") -> dict[str, Any]:
     """The user's queue (as items, gone ones dropped) and the mode, as they were left."""
-    ids = UserQueue(lib).media_ids()
-    saved = lib.kv.get(MODE_KEY) or {}
-    core = load_mode(lib)  # "Your taste" when the saved mode names items that are gone
+    who = listening(lib)  # (each listener has their own queue and mode: the switcher reloads them)
+    ids = UserQueue(lib, who).media_ids()
+    saved = lib.kv.get(state_key(MODE_KEY, who)) or {}
+    core = load_mode(lib, who)  # "Your taste" when the saved mode names items that are gone
     mode = {**DEFAULT_MODE, **saved} if core.mode == saved.get("mode", "taste") else dict(DEFAULT_MODE)
     return {"queue": describe(lib, ids), "mode": mode}
 
 
 def save_queue(lib: "Library", ids: list[int]) -> None:
     """The dock's queue, in its order, as the core's user queue (one transaction)."""
-    queue = UserQueue(lib)
+    queue = UserQueue(lib, listening(lib))
     known = set(lib.media.get_many([int(i) for i in ids], ["id"]))
     with lib.transaction():
         queue.clear()
@@ -53,7 +55,7 @@ def save_mode(lib: "Library", mode: dict[str, Any]) -> None:
                           via=tuple(ids[1:-1]))
     except UserError:
         core = UpNextMode(kind=mode.get("kind") or "any", autoplay=bool(mode.get("autoplay", True)))
-    lib.kv.set(MODE_KEY, {**mode, **core.to_json()})
+    lib.kv.set(state_key(MODE_KEY, listening(lib)), {**mode, **core.to_json()})
 
 
 def describe(lib: "Library", ids: Iterable[int], why: dict[int, list[str]] | None = None) -> list[dict[str, Any]]:
@@ -76,7 +78,7 @@ def block(lib: "Library", media_id: int, scope: str) -> str:
     row = lib.media.get(media_id)
     if row is None:
         return ""
-    rules = Blocklist(lib)
+    rules = Blocklist(lib, listening(lib))
     if scope == "artist":
         if not row.get("artist"):
             return ""
@@ -90,15 +92,19 @@ def block(lib: "Library", media_id: int, scope: str) -> str:
 
 
 def blocked(lib: "Library", ids: list[int]) -> set[int]:
-    return set(ids) & set(blocked_ids(lib).tolist()) if ids else set()
+    return set(ids) & set(blocked_ids(lib, listening(lib)).tolist()) if ids else set()
 
 
 # --- the list ----------------------------------------------------------------------------------------------
 def recommender(cache: dict, lib: "Library", index_dir, settings: "RecommendSettings") -> UpNext:
     """The warm UpNext of the service thread (its vectors and indexes load once)."""
+    who = listening(lib)
     rec = cache.get("upnext")
+    if rec is not None and rec.listener != who:  # the switcher changed who is listening
+        cache.pop("upnext").close()
+        rec = None
     if rec is None:
-        rec = cache["upnext"] = UpNext(lib, index_dir, settings=settings, save_every=30.0)
+        rec = cache["upnext"] = UpNext(lib, index_dir, settings=settings, save_every=30.0, listener=who)
     return rec
 
 
@@ -127,9 +133,31 @@ def _recommended(cache, lib, index_dir, settings, mode, n, kind, skip, not_now, 
     rec = recommender(cache, lib, index_dir, settings)
     if mode.get("exploration") is not None:
         rec.settings.exploration = float(mode["exploration"])
-    exclude = set(skip - set(not_now)) | set(blocked_ids(lib).tolist())
-    found = rec.refill(n, kind, exclude=exclude, not_now=not_now, seed=seed)
+    exclude = set(skip - set(not_now)) | set(blocked_ids(lib, listening(lib)).tolist())
+    mixed = _experiment(cache, lib, index_dir, settings) if seed is None else None
+    if mixed is not None:  # an A/B experiment runs: the two variants' lists mixed (the queue shows no teams)
+        found = mixed.refill(n, kind, exclude=exclude, not_now=not_now)
+    else:
+        found = rec.refill(n, kind, exclude=exclude, not_now=not_now, seed=seed)
     return [(p.id, p.reasons) for p in found.picks if p.id not in exclude]
+
+
+def _experiment(cache: dict, lib: "Library", index_dir, settings):
+    """The interleaved pair of the running experiment for who is listening (kept warm), or None."""
+    from ...recommend import ab
+
+    exp, who = ab.current(lib), listening(lib)
+    held = cache.get("ab")
+    if held is not None and (exp is None or held[0] != (exp.id, who)):
+        cache.pop("ab")[1].close()
+        held = None
+    if exp is None:
+        return None
+    if held is None:
+        held = cache["ab"] = ((exp.id, who), ab.Interleaved(
+            lib, exp, ab.variant(lib, exp.a, index_dir, who, settings, persist=False),
+            ab.variant(lib, exp.b, index_dir, who, settings, persist=False), who))
+    return held[1]
 
 
 def _journey(lib, mode, skip) -> list[tuple[int, list[str]]]:

@@ -178,6 +178,24 @@ class UpNextService(QObject):
             self._spares.clear()
             self.refill()
 
+    def switch_listener(self, listener: int | None) -> None:
+        """Who is listening changed: make it so in the core, then show their queue, mode and list (nothing of
+        the one before is saved over theirs: the model is emptied without its change signals)."""
+        from ...library.listeners import set_current
+
+        self.model.beginResetModel()
+        self.model.user, self.model.generated = [], []
+        self.model.endResetModel()
+        self.not_now.clear()
+        self.played.clear()
+        self._spares.clear()
+        self.loaded = False
+
+        def work(ctx) -> dict:
+            set_current(ctx.lib, listener)
+            return core_calls.load_state(ctx.lib)
+        self.bridge.submit(work, self._on_loaded)
+
     def _on_loaded(self, state: dict) -> None:
         self.mode.update(state["mode"])
         self.model.insert_user(0, state["queue"])
