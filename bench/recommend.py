@@ -70,18 +70,41 @@ def percentiles(seconds: list[float]) -> tuple[float, float]:
     return float(np.percentile(ms, 50)), float(np.percentile(ms, 95))
 
 
-def synthetic(work: Path, space: str, n: int, seed: int) -> np.ndarray:
+def synthetic(work: Path, space: str, n: int, seed: int, agree: float | None = None) -> np.ndarray:
     path = work / f"vectors-{space}-{n}.npy"
     dim = SPACE_DIMS[space]
     mm = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(n, dim))
-    clustered(n, dim, seed=seed, intrinsic=min(48, dim - 2), out=mm)
+    if agree is None:
+        clustered(n, dim, seed=seed, intrinsic=min(48, dim - 2), out=mm)
+    else:
+        agreeing(n, dim, seed, agree, out=mm)
     mm.flush()
     del mm
     return np.load(path, mmap_mode="r")
 
 
+def agreeing(n: int, dim: int, seed: int, share: float, out: np.ndarray, chunk: int = 50_000) -> None:
+    """Clustered vectors (as tests/vector_factory.clustered) whose clusters the spaces share: every space
+    has as many clusters, and a `share` of the items sit in the cluster of the same number in every space
+    (an album that sounds, looks and talks alike); the others in a cluster drawn for this space alone.
+    Each space draws its own centres, subspace and noise, so even agreeing items are near only in part."""
+    k = max(8, n // 500)
+    common = np.random.default_rng(1234).integers(k, size=n)  # the same for every space
+    rng = np.random.default_rng(seed)
+    own = rng.integers(k, size=n)
+    labels = np.where(np.random.default_rng(4321).random(n) < share, common, own)  # the same items agree
+    intrinsic = min(48, dim - 2)
+    centres = rng.standard_normal((k, dim)).astype(np.float32)
+    basis = (rng.standard_normal((intrinsic, dim)) / np.sqrt(intrinsic)).astype(np.float32)
+    for start in range(0, n, chunk):
+        lab = labels[start:start + chunk]
+        v = (centres[lab] + rng.standard_normal((len(lab), intrinsic), dtype=np.float32) @ basis
+             + 0.3 * rng.standard_normal((len(lab), dim), dtype=np.float32))
+        out[start:start + len(lab)] = v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
 def bench_space(lib: Library, work: Path, space: str, n: int, args) -> dict:
-    vectors = synthetic(work, space, n, seed=list(SPACES).index(space))
+    vectors = synthetic(work, space, n, seed=list(SPACES).index(space), agree=args.agree)
     media_ids = np.arange(1, n + 1, dtype=np.int64)
     index_dir = work / "index"
     t = time.perf_counter()
