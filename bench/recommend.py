@@ -18,7 +18,7 @@ Section `index`, per library size and space:
     build) and searching live (other weights, items analysed since), and in the same run the union of
     each space's own nearest (what it replaces) as the baseline. The spaces' vectors are drawn
     independently (an item's audio cluster says nothing of its text cluster): the hard case for
-    fusion, real items' spaces agree more.
+    fusion, real items' spaces agree more: --agree SHARE draws them with shared clusters (see agreeing()).
 Targets: more-like-this p50 <= 2 ms at 100k items with recall@10 >= 0.98.
 
 Section `upnext` (sizes up to --upnext-max): refill latency p50/p95 after each event with a synthetic
@@ -372,6 +372,9 @@ def main() -> int:
     ap.add_argument("--default-max", type=parse_size, default=100_000, help="largest size to also run plain Annoy")
     ap.add_argument("--fused-max", type=parse_size, default=100_000, help="largest size for the fused measurement")
     ap.add_argument("--max-dim-at-1m", type=int, default=400, help="skip spaces wider than this at 1M items")
+    ap.add_argument("--agree", type=float, metavar="SHARE",
+                    help="spaces that agree as real ones do: shared clusters, SHARE of the items (e.g. 0.5) in the "
+                         "same cluster in every space (default: every space drawn independently, the worst case)")
     ap.add_argument("--history", type=int, default=2000, help="up next: past events (default 2000)")
     ap.add_argument("--refills", type=int, default=100, help="up next: refills measured (default 100)")
     ap.add_argument("--baseline-refills", type=int, default=10, help="up next: baseline measurements (default 10)")
