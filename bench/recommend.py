@@ -225,6 +225,8 @@ def section_index(args, work: Path) -> None:
           "latency in ms (wall; cpu = this thread's CPU time, what an idle machine would see; annoy = its share spent\n"
           "in Annoy); recall@10 against exact search (ties count, see build.py); exact = numpy scan of the same\n"
           "memory-mapped vectors; default = plain Annoy over the items, 10 trees, default search_k, no re-ranking")
+    print("spaces drawn independently (the worst case for fusion)" if args.agree is None else
+          f"spaces that agree: shared clusters, {args.agree:.0%} of the items in the same cluster in every space")
     head = (f"{'space':7} {'items':>8} {'dim':>5} {'cells':>5} {'probe':>5} {'search_k':>8} {'build s':>8} "
             f"{'p50':>6} {'p95':>6} {'cpu p50':>7} {'annoy':>5} {'recall':>6} {'exact p50':>9} {'exact p95':>9} "
             f"{'speed-up':>8} {'default recall':>14}")
