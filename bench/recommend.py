@@ -18,7 +18,7 @@ Section `index`, per library size and space:
     build) and searching live (other weights, items analysed since), and in the same run the union of
     each space's own nearest (what it replaces) as the baseline. The spaces' vectors are drawn
     independently (an item's audio cluster says nothing of its text cluster): the hard case for
-    fusion, real items' spaces agree more.
+    fusion, real items' spaces agree more: --agree SHARE draws them with shared clusters (see agreeing()).
 Targets: more-like-this p50 <= 2 ms at 100k items with recall@10 >= 0.98.
 
 Section `upnext` (sizes up to --upnext-max): refill latency p50/p95 after each event with a synthetic
@@ -70,18 +70,41 @@ def percentiles(seconds: list[float]) -> tuple[float, float]:
     return float(np.percentile(ms, 50)), float(np.percentile(ms, 95))
 
 
-def synthetic(work: Path, space: str, n: int, seed: int) -> np.ndarray:
+def synthetic(work: Path, space: str, n: int, seed: int, agree: float | None = None) -> np.ndarray:
     path = work / f"vectors-{space}-{n}.npy"
     dim = SPACE_DIMS[space]
     mm = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(n, dim))
-    clustered(n, dim, seed=seed, intrinsic=min(48, dim - 2), out=mm)
+    if agree is None:
+        clustered(n, dim, seed=seed, intrinsic=min(48, dim - 2), out=mm)
+    else:
+        agreeing(n, dim, seed, agree, out=mm)
     mm.flush()
     del mm
     return np.load(path, mmap_mode="r")
 
 
+def agreeing(n: int, dim: int, seed: int, share: float, out: np.ndarray, chunk: int = 50_000) -> None:
+    """Clustered vectors (as tests/vector_factory.clustered) whose clusters the spaces share: every space
+    has as many clusters, and a `share` of the items sit in the cluster of the same number in every space
+    (an album that sounds, looks and talks alike); the others in a cluster drawn for this space alone.
+    Each space draws its own centres, subspace and noise, so even agreeing items are near only in part."""
+    k = max(8, n // 500)
+    common = np.random.default_rng(1234).integers(k, size=n)  # the same for every space
+    rng = np.random.default_rng(seed)
+    own = rng.integers(k, size=n)
+    labels = np.where(np.random.default_rng(4321).random(n) < share, common, own)  # the same items agree
+    intrinsic = min(48, dim - 2)
+    centres = rng.standard_normal((k, dim)).astype(np.float32)
+    basis = (rng.standard_normal((intrinsic, dim)) / np.sqrt(intrinsic)).astype(np.float32)
+    for start in range(0, n, chunk):
+        lab = labels[start:start + chunk]
+        v = (centres[lab] + rng.standard_normal((len(lab), intrinsic), dtype=np.float32) @ basis
+             + 0.3 * rng.standard_normal((len(lab), dim), dtype=np.float32))
+        out[start:start + len(lab)] = v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
 def bench_space(lib: Library, work: Path, space: str, n: int, args) -> dict:
-    vectors = synthetic(work, space, n, seed=list(SPACES).index(space))
+    vectors = synthetic(work, space, n, seed=list(SPACES).index(space), agree=args.agree)
     media_ids = np.arange(1, n + 1, dtype=np.int64)
     index_dir = work / "index"
     t = time.perf_counter()
@@ -202,6 +225,8 @@ def section_index(args, work: Path) -> None:
           "latency in ms (wall; cpu = this thread's CPU time, what an idle machine would see; annoy = its share spent\n"
           "in Annoy); recall@10 against exact search (ties count, see build.py); exact = numpy scan of the same\n"
           "memory-mapped vectors; default = plain Annoy over the items, 10 trees, default search_k, no re-ranking")
+    print("spaces drawn independently (the worst case for fusion)" if args.agree is None else
+          f"spaces that agree: shared clusters, {args.agree:.0%} of the items in the same cluster in every space")
     head = (f"{'space':7} {'items':>8} {'dim':>5} {'cells':>5} {'probe':>5} {'search_k':>8} {'build s':>8} "
             f"{'p50':>6} {'p95':>6} {'cpu p50':>7} {'annoy':>5} {'recall':>6} {'exact p50':>9} {'exact p95':>9} "
             f"{'speed-up':>8} {'default recall':>14}")
@@ -349,6 +374,9 @@ def main() -> int:
     ap.add_argument("--default-max", type=parse_size, default=100_000, help="largest size to also run plain Annoy")
     ap.add_argument("--fused-max", type=parse_size, default=100_000, help="largest size for the fused measurement")
     ap.add_argument("--max-dim-at-1m", type=int, default=400, help="skip spaces wider than this at 1M items")
+    ap.add_argument("--agree", type=float, metavar="SHARE",
+                    help="spaces that agree as real ones do: shared clusters, SHARE of the items (e.g. 0.5) in the "
+                         "same cluster in every space (default: every space drawn independently, the worst case)")
     ap.add_argument("--history", type=int, default=2000, help="up next: past events (default 2000)")
     ap.add_argument("--refills", type=int, default=100, help="up next: refills measured (default 100)")
     ap.add_argument("--baseline-refills", type=int, default=10, help="up next: baseline measurements (default 10)")

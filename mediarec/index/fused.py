@@ -99,6 +99,7 @@ class FusedSearch:
         self.index_dir, self.spaces = Path(index_dir), spaces
         self._fused: FusedBuild | None = None
         self._stamp: tuple | None = ()
+        self._manifest_file = manifest_path(self.index_dir, FUSED.name)  # (a Path per search: 0.05 ms)
         self._matches: tuple = (None, False)  # ((fused build, spaces' builds), whether they match)
         self.problem: str | None = None
 
@@ -118,7 +119,7 @@ class FusedSearch:
 
     def _reload(self) -> None:
         try:
-            st = os.stat(manifest_path(self.index_dir, FUSED.name))
+            st = os.stat(self._manifest_file)
             stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
         except OSError:
             stamp = None

@@ -68,10 +68,12 @@ class SpaceVectors:
         if cache is None or cache.rows.shape[1] != dim:
             cache = self._rows[space] = _RowCache(dim)
         slots = cache.lookup(ids)
-        has = cache.has[np.maximum(slots, 0)] & (slots >= 0)
+        missing = slots < 0
+        has = cache.has[np.maximum(slots, 0)] & ~missing
+        if has.all():  # every row cached (most of a list's reads): one gather
+            return cache.rows[slots], has
         out = np.zeros((len(ids), dim), dtype=np.float32)  # only rows that exist are copied: a video
         out[has] = cache.rows[slots[has]]  # space asked about songs reads nothing
-        missing = slots < 0
         if missing.any():
             wanted, back = np.unique(ids[missing], return_inverse=True)
             rows, found = self.indexes[space].vectors(wanted, refresh=False)
@@ -89,7 +91,7 @@ class SpaceVectors:
 
     def fused(self, media_ids: Iterable[int], weights: dict[str, float]) -> np.ndarray:
         """Fused vectors (see the module docstring) over the spaces in `weights` that hold data."""
-        ids = np.asarray(list(media_ids), dtype=np.int64)
+        ids = np.asarray(media_ids if isinstance(media_ids, np.ndarray) else list(media_ids), dtype=np.int64)
         used = {s: w for s, w in weights.items() if w > 0 and self.dim(s) > 0}
         total = sum(used.values()) or 1.0
         parts = [self.get(s, ids)[0] * np.float32(np.sqrt(w / total)) for s, w in used.items()]

@@ -77,6 +77,39 @@ def test_all_spaces_at_once_finds_the_fused_best(lib, library, index_dir):
     assert with_lists >= 0.95 and live >= 0.95 and union < min(with_lists, live) - 0.1, (with_lists, live, union)
 
 
+def _store_agreeing(lib, ids, seed: int, share: float) -> None:
+    """As _store, but the spaces agree as real ones do: a `share` of the items sit in the cluster of the
+    same number in every space (an album that sounds, looks and talks alike), the rest in clusters drawn
+    per space; each space has its own centres and noise, so agreeing items are still near only in part."""
+    n, k = len(ids), 12
+    rng = np.random.default_rng(seed)
+    common, agrees = rng.integers(k, size=n), rng.random(n) < share
+    for name in ("audio.musicnn", "audio.dsp", "video.frames", "text.embedding"):
+        dim = REAL_DIMS[name]
+        labels = np.where(agrees, common, rng.integers(k, size=n))
+        basis = rng.standard_normal((16, dim)) / 4.0
+        v = rng.standard_normal((k, dim))[labels] + rng.standard_normal((n, 16)) @ basis \
+            + 0.3 * rng.standard_normal((n, dim))
+        put_features(lib, ids, name, (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32))
+    va = rng.random((n, 2)).astype(np.float32)
+    put_features(lib, ids, "emotion.music", np.hstack([va, np.full((n, 6), 0.5, np.float32)]),
+                 [{"valence": float(v), "arousal": float(a), "mood": "calm"} for v, a in va])
+
+
+@pytest.mark.slow
+def test_spaces_that_agree_are_fused_as_well_as_independent_ones(lib, index_dir):
+    ids = add_media(lib, N, kind="video")
+    _store_agreeing(lib, ids, seed=5, share=0.5)
+    rebuild(lib, index_dir, only_stale=False, opts=OPTS)
+    all_ids, queries = np.array(sorted(ids)), ids[::100]
+    mlt = MoreLikeThis(lib, index_dir, scan_below=0)
+    assert mlt.fused.usable()
+    with_lists = recall(mlt, queries, all_ids)
+    mlt.fused.listed = lambda *a, **kw: None  # searched live
+    live = recall(mlt, queries, all_ids)
+    assert with_lists >= 0.98 and live >= 0.98, (with_lists, live)
+
+
 def test_a_space_rebuilt_alone_is_searched_without_the_stale_fused_index_until_it_catches_up(
         lib, library, index_dir):
     mlt = MoreLikeThis(lib, index_dir, scan_below=0)
