@@ -85,3 +85,34 @@ def test_the_audit_hook_does_see_a_connection(watched, tmp_path):
     env = dict(os.environ, PYTHONPATH=str(root / "hook"), MEDIAREC_SOCKET_LOG=str(log))
     subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=60)
     assert "socket.connect" in log.read_text() or "socket.getaddrinfo" in log.read_text()
+
+
+@pytest.mark.slow
+def test_the_app_starts_plays_nothing_and_opens_no_network_socket(watched, tmp_path):
+    """The GUI too, watched from outside with strace (Qt's own sockets are C++, invisible to the audit hook):
+    no AF_INET/AF_INET6 connect or send while it starts on the library above and runs for a while. The
+    single-instance server and MPRIS are local (AF_UNIX) sockets and are allowed."""
+    import shutil
+    import signal
+    import time
+
+    strace = shutil.which("strace")
+    if strace is None:
+        pytest.fail("strace is missing: ./setup.sh installs it (Debian package strace)")
+    _, _, _, root = watched
+    log = tmp_path / "strace.log"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", MEDIAREC_DATA_DIR=str(root / "data"),
+               MEDIAREC_CONFIG_DIR=str(root / "config"), MEDIAREC_CACHE_DIR=str(root / "cache"))
+    proc = subprocess.Popen([strace, "-f", "-qq", "-e", "trace=connect,sendto,sendmsg", "-o", str(log),
+                             sys.executable, "-m", "mediarec.ui.app"], env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(15)
+        assert proc.poll() is None, proc.stderr.read()[-2000:]
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=60)
+    calls = log.read_text().splitlines()
+    assert any("connect(" in c for c in calls), "strace saw no connect at all: is it tracing?"
+    network = [c for c in calls if "AF_INET" in c]
+    assert network == [], "\n".join(network[:20])
