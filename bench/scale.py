@@ -269,8 +269,9 @@ def section_dask(args, work: Path) -> None:
             if cluster is not None:
                 cluster.close()
             print(f"  {name:>5}: {report.files} files, {rates[name]:.2f} files/s", flush=True)
-    print(f"\ndask: audio.dsp over {args.dask_files} x 20 s wav, {args.workers} worker processes each (start-up "
-          f"included)\n  pool {rates['pool']:.2f} files/s   dask LocalCluster {rates['dask']:.2f} files/s   "
+    print(f"\ndask: audio.dsp over {args.dask_files} x 20 s wav, {args.workers} worker processes each (pool "
+          f"start-up included as analyze pays it; the cluster's excluded: it runs already; workers load "
+          f"extractors on the first task, timed)\n  pool {rates['pool']:.2f} files/s   dask LocalCluster {rates['dask']:.2f} files/s   "
           f"dask/pool {rates['dask'] / rates['pool']:.2f}x")
 
 
