@@ -169,6 +169,7 @@ def measure(paths: AppPaths, n: int, gen: dict, args) -> dict:
     run_job(rebuild_task(paths, opts=BuildOptions(n_jobs=-1, fresh_margin=0.0)))
     row["build_s"] = time.perf_counter() - t
     row["index_mb"] = dir_size(paths.index_dir) / 1e6
+    print(f"  indexes built in {row['build_s']:.0f} s; cold starts…", flush=True)
     row["status_s"], row["status_rss"] = cold_status(paths)
     try:
         row["gui_s"], row["gui_rss"] = cold_gui(paths)
@@ -179,12 +180,14 @@ def measure(paths: AppPaths, n: int, gen: dict, args) -> dict:
     ids = gen["ids"]
     queries = [int(i) for i in rng.choice(ids, size=min(args.queries, n), replace=False)]
     words = [f"artist {i % 5000}" for i in range(0, args.queries * 37, 37)][: max(20, args.queries // 10)]
+    print(f"  status {row['status_s']:.2f} s, GUI {row['gui_s']:.2f} s; latencies…", flush=True)
     with Library(paths.db) as lib:
         row["search_p50"], row["search_p95"] = time_calls(lambda q: search(lib, q, limit=20), [(w,) for w in words])
         mlt = MoreLikeThis(lib, paths.index_dir)
         row["mlt_p50"], row["mlt_p95"] = time_calls(lambda m: mlt.similar_items(m, 10), [(m,) for m in queries])
         live = MoreLikeThis(lib, paths.index_dir, weights={"audio": 1.0, "visual": 0.5, "text": 0.8, "mood": 0.2})
         row["live_p50"], row["live_p95"] = time_calls(lambda m: live.similar_items(m, 10), [(m,) for m in queries])
+        print(f"  more like this p50 {row['mlt_p50']:.2f} ms, live {row['live_p50']:.2f} ms; up next…", flush=True)
         rec = UpNext(lib, paths.index_dir, save_every=1e9)
         ts = gen["now"]
         rec.refill(10, now=ts)
