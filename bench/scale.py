@@ -1,6 +1,6 @@
 """Benchmark: one library of 100k / 1M items on one machine, and analysis on a dask cluster.
 
-    python bench/scale.py [--sizes 100k,1M] [--dir DIR] [--keep] [--queries 200] [--events 20000]
+    python bench/scale.py [--sizes 100k,1M] [--dir DIR] [--keep] [--queries 200] [--events 2000]
     python bench/scale.py --dask [--dask-files 48] [--workers 2]
 
 Per size, a library database is generated through the real storage code (media rows, feature rows of
@@ -283,7 +283,7 @@ def main() -> int:
     ap.add_argument("--sizes", type=lambda s: [parse_size(x) for x in s.split(",")], default=[100_000])
     ap.add_argument("--queries", type=int, default=200, help="more-like-this queries per size")
     ap.add_argument("--refills", type=int, default=100, help="up-next refills per size")
-    ap.add_argument("--events", type=int, default=20_000, help="past play events")
+    ap.add_argument("--events", type=int, default=2000, help="past play events (as bench/recommend.py)")
     ap.add_argument("--dask", action="store_true", help="only the dask throughput comparison")
     ap.add_argument("--dask-files", type=int, default=48)
     ap.add_argument("--workers", type=int, default=2)
