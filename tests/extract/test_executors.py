@@ -69,7 +69,10 @@ def cluster():
 
     # The scheduler re-runs a task whose worker died (a neighbour of the crashing file on the same worker
     # succeeds on its retry); the crashing file fails after `allowed-failures` deaths with KilledWorker.
-    with dask.config.set({"distributed.scheduler.allowed-failures": 2}):
+    # Saturation 1.0: the scheduler keeps one task per worker thread, so a neighbour is rarely on the dying
+    # worker; 4 allowed deaths make a neighbour hit every time (and reported as crashed) all but impossible.
+    with dask.config.set({"distributed.scheduler.allowed-failures": 4,
+                          "distributed.scheduler.worker-saturation": 1.0}):
         with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                                       worker_dashboard_address=None) as c:
             yield c
