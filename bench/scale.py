@@ -13,7 +13,14 @@ and the bench process's peak RSS. Targets at 100k (issue 14): GUI cold start <= 
 search <= 50 ms, up-next refill <= 10 ms p50, live more-like-this <= 2 ms p50.
 
 --dask: the same real extractor (audio.dsp) over generated audio files with the local process pool and
-with a dask LocalCluster of as many worker processes, in the same run: files/s of each and the ratio."""
+with a dask LocalCluster of as many worker processes, in the same run: files/s of each and the ratio.
+
+Measured 2026-12-06 on the shared 2-core box (load ~8), 100k items, 2000 events:
+  gen 55 s, db 525 MB, index build 211-255 s, 495 MB; `status` cold 2.04 s (76 MB); GUI cold to first
+  paint 13.9 s (333 MB); search p50 887-1879 ms; more like this (lists) p50 0.49-0.64 ms, live 1.02-1.19
+  ms; up next refill p50 11.1-16.0 ms. With 20000 events every up-next refill took 107-161 s (the
+  history refitted on each catch_up). 1M not run (over the time available). --dask, 24 files: pool
+  1.68 files/s, LocalCluster 2.14 files/s (1.28x; the cluster's start-up excluded)."""
 from __future__ import annotations
 
 import argparse
