@@ -33,6 +33,10 @@ class AnalyzeSettings:
     """Where models run: auto (CUDA when present), cpu or cuda."""
     file_timeout: float = 300.0
     """Seconds one file may take before it is recorded as a timeout."""
+    executor: str = "local"
+    """Where analysis runs: local (a process pool here) or dask://HOST:PORT (a dask.distributed scheduler)."""
+    path_map: dict[str, str] = field(default_factory=dict)
+    """Paths as the dask workers see them: {"/mnt/nas" = "/data/nas"} (local prefix = worker prefix)."""
 
 
 @dataclass
@@ -178,6 +182,10 @@ def _where(text: str, exc: Exception) -> str:
     return f"{table + '.' if table else ''}{key.group(1)}: "
 
 
+class _Inline(dict):
+    """A dict-valued setting (a mapping), written as an inline TOML table rather than a [section]."""
+
+
 def _diff(obj, default) -> dict:
     """The fields of a settings dataclass that differ from its defaults, as nested dicts."""
     out = {}
@@ -188,7 +196,7 @@ def _diff(obj, default) -> dict:
             if sub:
                 out[f.name] = sub
         elif value != base:
-            out[f.name] = value
+            out[f.name] = _Inline(value) if isinstance(value, dict) else value
     return out
 
 
@@ -199,19 +207,24 @@ def _toml_value(value) -> str:
         return repr(value)
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_toml_value(str(k))} = {_toml_value(v)}" for k, v in value.items()) + "}"
     escaped = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return f'"{escaped}"'
 
 
 def _toml(data: dict, prefix: str = "") -> str:
     """TOML for nested dicts of plain values (the settings' only shapes): keys first, then tables."""
-    lines = [f"{k} = {_toml_value(v)}" for k, v in data.items() if not isinstance(v, dict)]
+    def table(v) -> bool:
+        return isinstance(v, dict) and not isinstance(v, _Inline)
+
+    lines = [f"{k} = {_toml_value(v)}" for k, v in data.items() if not table(v)]
     text = "\n".join(lines) + ("\n" if lines else "")
     for k, v in data.items():
-        if isinstance(v, dict):
+        if table(v):
             head = f"{prefix}{k}"
             body = _toml(v, f"{head}.")
-            text += f"\n[{head}]\n{body}" if any(not isinstance(x, dict) for x in v.values()) else body
+            text += f"\n[{head}]\n{body}" if any(not table(x) for x in v.values()) else body
     return text
 
 
@@ -236,6 +249,10 @@ def _build(cls, data: dict, prefix: str):
 
 def _check_value(key: str, hint, value):
     origin = typing.get_origin(hint)
+    if origin is dict:
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise ConfigError(f"{key}: must be a table of strings, got {value!r}")
+        return _check_extra(key, dict(value))
     if origin is list:
         (item_type,) = typing.get_args(hint)
         if not isinstance(value, list) or not all(isinstance(v, item_type) for v in value):
@@ -260,4 +277,17 @@ def _check_value(key: str, hint, value):
     choices = _VALID_CHOICES.get(key)
     if choices and value not in choices:
         raise ConfigError(f"{key}: must be one of {', '.join(choices)}, got {value!r}")
+    return _check_extra(key, value)
+
+
+def _check_extra(key: str, value):
+    """Checks owned by the module that uses the setting (imported late: settings load before them)."""
+    if key == "analyze.executor":
+        from .extract.executors import parse_executor
+
+        parse_executor(value)
+    elif key == "analyze.path_map":
+        from .extract.executors import check_path_map
+
+        check_path_map(value)
     return value

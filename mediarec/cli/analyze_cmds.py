@@ -15,6 +15,8 @@ def _configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kind", choices=("audio", "video"), help="only this kind of media")
     p.add_argument("--limit", type=int, metavar="N", help="analyse at most N files")
     p.add_argument("--workers", type=int, metavar="N", help="worker processes (default: one per CPU core)")
+    p.add_argument("--executor", metavar="SPEC",
+                   help="local (default) or dask://HOST:PORT: run the extractors on a dask.distributed cluster")
     p.add_argument("--no-index", action="store_true", help="do not rebuild the similarity indexes afterwards")
     p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
 
@@ -24,6 +26,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise SystemExit("mediarec analyze: --workers must be at least 1")
     paths, settings = load_paths(args)
+    if args.executor is not None:
+        from ..extract.executors import parse_executor
+
+        parse_executor(args.executor)  # a bad spec is one configuration error before anything runs
+        settings.analyze.executor = args.executor
     bar = ProgressBar(enabled=not args.json)
     try:
         report = run_job(analyze_task(paths, settings, only=args.only, kind=args.kind, limit=args.limit,

@@ -142,6 +142,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
               "('mediarec doctor --restore-backup' puts it in place if the library is ever damaged)")
     dev = doc["device"]
     print(f"Models run on: {dev['device']} (setting: {dev['setting']})" + (f"; {dev['note']}" if "note" in dev else ""))
+    for model, where in dev.get("models", {}).items():
+        print(f"  {model}: {where}")
     for section in doc.get("extractors", []):
         state = "available" if section["available"] else f"disabled: {section['reason']}"
         print(f"  extractor {section['name']} v{section['version']}: {state}")

@@ -21,6 +21,7 @@ from ..paths import AppPaths
 from ..settings import Settings
 from .base import Runtime
 from .device import resolve_device
+from .executors import make_executor
 from .plan import Task, plan, stage_of
 from .pool import IsolatingPool, TaskTimedOut, WorkerDied
 from .registry import create, resolve
@@ -153,10 +154,12 @@ def _take_first(queue: list[Task], first: FirstIds) -> None:
 def analyze(lib: Library, paths: AppPaths, settings: Settings, only: list[str] | None = None,
             kind: str | None = None, limit: int | None = None, workers: int | None = None,
             cancel: CancelToken | None = None, in_process: bool = False,
-            modules: tuple[str, ...] = (), first: FirstIds | None = None) -> Job[AnalyzeReport]:
+            modules: tuple[str, ...] = (), first: FirstIds | None = None,
+            executor: str | None = None) -> Job[AnalyzeReport]:
     """Analyse every file with stale results. `in_process` runs without a pool (tests, debugging);
     `modules` are imported in each worker first (extractors registered outside mediarec); `first`:
-    media ids to analyse before the rest (within `limit`, they count first)."""
+    media ids to analyse before the rest (within `limit`, they count first); `executor`: 'local' or
+    'dask://HOST:PORT' (default: the `[analyze] executor` setting)."""
     cancel = cancel or CancelToken()
     first = first or FirstIds()
     started = time.monotonic()
@@ -202,8 +205,9 @@ def analyze(lib: Library, paths: AppPaths, settings: Settings, only: list[str] |
                     yield clock.progress(done, f"Analysing {os.path.basename(task.item['path'])}")
                 writer.add(task, run_task(task))
         else:
-            pool = IsolatingPool(min(workers, len(tasks)), initializer=init_worker,
-                                 initargs=(names, runtime, policy, modules), threads_per_worker=runtime.threads)
+            pool, workers = make_executor(executor or settings.analyze.executor, settings.analyze.path_map,
+                                          min(workers, len(tasks)), init_worker, (names, runtime, policy, modules),
+                                          runtime.threads)
             yield from _run_on_pool(pool, tasks, writer, clock, cancel, workers, settings.analyze.file_timeout, first)
     finally:
         writer.flush()

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import MissingDependency
+from ..device import model_backend
 from ..onnx_cache import cached_onnx, file_hash, onnx_or_torch, session
 from .verify import verify
 
@@ -116,6 +117,7 @@ class FrameEmbedder:
         self.weights = weights_path()
         self.backend = ""
         self._torch_model = None
+        backend = model_backend(device, backend)  # torch CUDA where onnxruntime has no CUDA provider
         self._session = onnx_or_torch("EfficientNet-Lite0", backend, lambda: self._onnx_session(models_dir))
         if self._session is not None:
             self.backend = "onnx"

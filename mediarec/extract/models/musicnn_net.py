@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..device import model_backend
 from ..onnx_cache import EarlierFailure, cached_onnx, file_hash, onnx_or_torch, session
 from .verify import verify
 from .musicnn_input import N_MELS, PATCH_FRAMES, SAMPLE_RATE, log_mel_patches, patch_count
@@ -68,6 +69,7 @@ class Tagger:
         self.backend = ""
         self.precision = "fp32"
         self._torch = None  # musicnn_torch.MusicNN, only when ONNX is not usable
+        backend = model_backend(device, backend)  # torch CUDA where onnxruntime has no CUDA provider
         self._session = onnx_or_torch(self.name, backend, lambda: self._onnx_session(models_dir, int8))
         if self._session is not None:
             self.backend = "onnx"

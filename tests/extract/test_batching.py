@@ -1,0 +1,72 @@
+"""Batching across files gives each file the results of running its own inputs alone (real models, CPU)."""
+import threading
+
+import numpy as np
+import pytest
+
+from mediarec.extract.batching import Batcher, map_batched
+from mediarec.extract.models import musicnn_net as net
+from mediarec.extract.models.musicnn_input import N_MELS, PATCH_FRAMES
+
+
+def test_map_batched_splits_outputs_back_per_input_across_call_boundaries():
+    calls = []
+
+    def fn(x):
+        calls.append(len(x))
+        return x.sum(axis=1), x * 2.0
+
+    inputs = [np.random.default_rng(i).normal(size=(n, 3)) for i, n in enumerate((5, 0, 7, 2))]
+    out = map_batched(fn, inputs, max_items=4)
+    assert calls == [4, 4, 4, 2]  # 14 rows across the files, 4 per call: inputs span calls
+    for x, (s, d) in zip(inputs, out):
+        np.testing.assert_array_equal(s, x.sum(axis=1))
+        np.testing.assert_array_equal(d, x * 2.0)
+    single = map_batched(lambda x: x + 1, inputs, max_items=100)
+    assert all(isinstance(o, np.ndarray) for o in single) and [len(o) for o in single] == [5, 0, 7, 2]
+
+
+@pytest.fixture(scope="module")
+def tagger(tmp_path_factory):
+    return net.Tagger(net.weights_dir() / f"{net.MODELS[0]}.npz", str(tmp_path_factory.mktemp("models")),
+                      backend="onnx")
+
+
+def _patches(n, seed):
+    return np.random.default_rng(seed).normal(size=(n, PATCH_FRAMES, N_MELS)).astype(np.float32)
+
+
+def test_musicnn_patches_of_several_files_in_one_call_equal_one_call_per_file(tagger):
+    files = [_patches(n, seed) for seed, n in enumerate((3, 8, 1, 5))]
+    alone = [tagger.run(p) for p in files]
+    together = map_batched(tagger.run, files, max_items=6)
+    for (tags, feats), (bt, bf) in zip(alone, together):
+        np.testing.assert_allclose(bt, tags, atol=1e-5)
+        np.testing.assert_allclose(bf, feats, atol=1e-4)
+
+
+def test_batcher_collects_threads_into_one_model_call_with_the_same_results(tagger):
+    files = [_patches(n, 10 + seed) for seed, n in enumerate((4, 2, 6))]
+    alone = [tagger.run(p) for p in files]
+    batcher = Batcher(tagger.run, max_items=64, max_wait=5.0, expected=len(files))
+    got: dict = {}
+    threads = [threading.Thread(target=lambda i=i: got.__setitem__(i, batcher(files[i]))) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert batcher.calls == 1  # three files, one model call
+    for i, (tags, feats) in enumerate(alone):
+        np.testing.assert_allclose(got[i][0], tags, atol=1e-5)
+        np.testing.assert_allclose(got[i][1], feats, atol=1e-4)
+
+
+def test_batcher_without_wait_runs_each_call_alone_and_passes_errors_back():
+    batcher = Batcher(lambda x: x * 3, max_items=8)
+    np.testing.assert_array_equal(batcher(np.arange(3.0)), np.arange(3.0) * 3)
+    assert batcher.calls == 1
+
+    def bad(x):
+        raise ValueError("model failed")
+    with pytest.raises(ValueError, match="model failed"):
+        Batcher(bad)(np.zeros(2))
