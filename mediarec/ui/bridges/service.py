@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+import shiboken6
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from ...errors import MediarecError
@@ -150,7 +151,7 @@ class ServiceBridge(QObject):
 
 def _stop(thread: QThread, timeout_ms: int = 10_000) -> None:
     """A bridge destroyed without close(): let its thread finish the request in hand and stop."""
-    if thread.isRunning():
+    if shiboken6.isValid(thread) and thread.isRunning():
         thread.quit()
         thread.wait(timeout_ms)
 

@@ -12,7 +12,6 @@ from ..actions import MediaActions
 from .model import LibraryTableModel
 from .service import LibraryService
 
-PLAY_FROM_ROW = 1000  # how many items "play from this row" hands the player (the rest stays in the library)
 WIDTHS = {"title": 280, "artist": 160, "album": 160, "duration": 64, "kind": 60, "mood": 80, "tempo": 56,
           "added": 90, "plays": 50, "skips": 50}
 
@@ -113,14 +112,12 @@ class LibraryView(QWidget):
         menu.popup(self.table.viewport().mapToGlobal(pos))
 
     def play_from(self, row: int) -> None:
-        """Play this row and what follows it as shown (asks the library for rows not loaded yet)."""
+        """Play this row; Up Next goes on from it. (Handing the player every row that follows filled the
+        user's queue with up to a thousand items on each double-click; "Play" on a selection plays the
+        selection in order.)"""
         if row < 0:
             return
-        loaded = self.model.loaded_ids(row)
-        if self.model.complete or len(loaded) >= PLAY_FROM_ROW:
-            self.actions.play_now.emit(loaded[:PLAY_FROM_ROW])
-        else:
-            self.service.ids(self.model.query, row, PLAY_FROM_ROW, self.actions.play_now.emit)
+        self.actions.play_now.emit([self.model.row_id(row)])
 
     def enqueue_selection(self) -> None:
         ids = self.selected_ids()

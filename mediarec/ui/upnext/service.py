@@ -204,8 +204,16 @@ class UpNextService(QObject):
         self.refill()
 
     def _insert_ids(self, ids: list[int], position: int) -> None:
-        self.bridge.submit(lambda ctx: core_calls.describe(ctx.lib, ids),
-                           lambda rows: self.model.insert_user(position, rows))
+        """Queue these items at `position`; an item already queued moves there (never twice in the queue)."""
+        def insert(rows: list[dict]) -> None:
+            at, wanted = position, {r["id"] for r in rows}
+            for row in reversed(range(len(self.model.user))):
+                if self.model.user[row]["id"] in wanted:
+                    self.model.take(row)
+                    at -= row < at
+            self.model.insert_user(min(at, len(self.model.user)), rows)
+
+        self.bridge.submit(lambda ctx: core_calls.describe(ctx.lib, ids), insert)
 
     def _save_queue(self) -> None:
         ids = [e["id"] for e in self.model.user]

@@ -96,6 +96,17 @@ def test_user_items_stay_above_suggestions_and_survive_a_restart(qtbot, library)
         stop_app(ctx, lib, player, service)
 
 
+def test_an_item_queued_again_moves_instead_of_appearing_twice(app, qtbot, library):
+    ctx, lib, player, service = app
+    a, b = library["song_05"], library["song_06"]
+    ctx.actions.enqueue.emit([a, b])
+    qtbot.waitUntil(lambda: [e["id"] for e in service.model.user] == [a, b], timeout=5000)
+    ctx.actions.enqueue.emit([a])
+    qtbot.waitUntil(lambda: [e["id"] for e in service.model.user] == [b, a], timeout=5000)
+    ctx.actions.play_next.emit([a, b])
+    qtbot.waitUntil(lambda: [e["id"] for e in service.model.user] == [a, b], timeout=5000)
+
+
 def test_removing_a_suggestion_replaces_it_at_once_and_it_stays_away(app, qtbot):
     ctx, lib, player, service = app
     shown = len(service.model.generated)
