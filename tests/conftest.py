@@ -82,3 +82,16 @@ def corpus() -> Path:
             pytest.fail("the dev corpus is required here (MEDIAREC_REQUIRE_CORPUS) but was not found")
         pytest.skip("dev corpus not fetched (tools/fetch-dev-corpus.sh)")
     return found
+
+
+@pytest.fixture(autouse=True)
+def _logger_levels():
+    """The CLI's main() quietens the scan and extract loggers for its progress bar; in a real run that is the
+    process's whole life, here it would leak into the next test's log capture."""
+    import logging
+
+    names = ("mediarec", "mediarec.scan", "mediarec.extract")
+    levels = {n: logging.getLogger(n).level for n in names}
+    yield
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)

@@ -11,6 +11,7 @@ import shutil
 import signal
 import sqlite3
 import subprocess
+import tempfile
 import sys
 import threading
 import time
@@ -119,7 +120,10 @@ def run(root: Path, count: int, seed: int = 0, file_timeout: float = 10.0, worke
     cmd = [sys.executable, "-c", DRIVER, str(db), str(HERE), str(root / "library"), str(file_timeout), str(workers),
            ",".join(extractors)]
     started = time.monotonic()
-    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    # stderr goes to a file: a thousand "cannot read" lines fill a pipe (64 KiB) before the driver prints
+    # SCANNED, and a driver blocked on a full pipe while we wait for that line would be a hang of our own.
+    errors = tempfile.TemporaryFile(mode="w+")
+    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
                             text=True, start_new_session=True)
     stop = threading.Event()
     grower = threading.Thread(target=_grow, args=(root / "library" / "mutants" / "grow.wav", stop), daemon=True)
@@ -131,13 +135,16 @@ def run(root: Path, count: int, seed: int = 0, file_timeout: float = 10.0, worke
                 (root / "library" / "mutants" / name).unlink()
             proc.stdin.write("go\n")
             proc.stdin.flush()
-        out, err = proc.communicate(timeout=limit_s)
+        proc.communicate(timeout=limit_s)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
-        out, err = proc.communicate()
+        proc.communicate()
     finally:
         stop.set()
         grower.join()
+        errors.seek(0)
+        err = errors.read()
+        errors.close()
     result = Result(tried=len(hostile), good=len(good), exit_status=proc.returncode,
                     stderr_tail=err[-2000:] if proc.returncode else "", wall_seconds=time.monotonic() - started)
     check(db, good, hostile, extractors[0], file_timeout, result)

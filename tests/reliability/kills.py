@@ -89,7 +89,7 @@ def build_lab(home: Path, files: int = 30) -> Lab:
     lab.full_seconds["index"] = _measure(lab, "index", home / "state-export", home / "state-index")
     # The export state holds an older export (5 items); the killed run writes 10 over it.
     old = home / "state-export"
-    subprocess.run(command("export", lab, old)[:-1] + ["5"], env=lab.env(), check=True, capture_output=True)
+    subprocess.run([*command("export", lab, old)[:-1], "5"], env=lab.env(), check=True, capture_output=True)
     lab.old_export = lab.export_path(old).read_bytes()
     done = home / "after-export"
     lab.full_seconds["export"] = _measure(lab, "export", done, old)
