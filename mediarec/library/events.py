@@ -47,8 +47,9 @@ class EventStore:
             return cur.lastrowid
 
     def list(self, media_id: int | None = None, since: float | None = None, limit: int | None = None,
-             listener: object = ANY) -> list[dict]:
-        """Events oldest first; `listener`: only that listener's (an id; None: the guests'; ANY: all)."""
+             listener: object = ANY, after_id: int | None = None) -> list[dict]:
+        """Events oldest first; `listener`: only that listener's (an id; None: the guests'; ANY: all);
+        `after_id`: only events stored after that one (ids grow as events are appended, whatever their ts)."""
         where, params = _who(listener)
         sql = "SELECT * FROM events WHERE 1=1" + where
         if media_id is not None:
@@ -57,6 +58,9 @@ class EventStore:
         if since is not None:
             sql += " AND ts >= ?"
             params.append(since)
+        if after_id is not None:
+            sql += " AND id > ?"
+            params.append(after_id)
         sql += " ORDER BY ts, id"
         if limit:
             sql += " LIMIT ?"

@@ -191,7 +191,9 @@ class UpNext:
         self._refresh()
         c = self.cursor
         who = self.listener
-        new = [e for e in self.lib.events.list(since=c["ts"], listener=who) if e["id"] > c["id"]] if c["count"] else \
+        # By id, not by time: an event stamped before the last one applied (a clock set back, an imported
+        # history) is still new, and missing it made every catch-up refit the whole history.
+        new = self.lib.events.list(after_id=c["id"], listener=who) if c["count"] else \
             self.lib.events.list(listener=who)
         total = self.lib.events.count(listener=who)
         refit = total != c["count"] + len(new)

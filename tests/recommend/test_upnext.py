@@ -87,6 +87,22 @@ def test_the_model_learns_online_and_is_stored_as_json(lib, listened, index_dir)
     assert len(UpNext(lib, index_dir).cooc) == 0
 
 
+def test_events_stamped_earlier_than_the_last_one_are_learned_without_refitting(lib, library, index_dir):
+    """A clock set back (or an imported history): such an event is new all the same, and the model takes
+    it as one more step instead of replaying the whole history at every list."""
+    ids = library.all[:3]
+    start = 1_700_000_000.0
+    events.record(lib, ids[0], "play", position=SONG_SECONDS, duration=SONG_SECONDS, ts=start)
+    rec = UpNext(lib, index_dir)
+    rec.catch_up()
+    fits = []
+    rec.fit = lambda history, _fit=rec.fit: fits.append(len(history)) or _fit(history)
+    for k, mid in enumerate(ids[1:]):
+        events.record(lib, mid, "skip", position=SKIP_AT, duration=SONG_SECONDS, ts=start - 3600 * (k + 1))
+        assert rec.catch_up() == 1
+    assert fits == [] and rec.cursor["count"] == 3
+
+
 def test_cold_start_is_varied_then_follows_the_first_play(lib, library, index_dir):
     found = upnext(lib, index_dir, n=10, now=Listener(lib, library, LIKED).ts)
     clusters = [library.cluster_of[m] for m in found.ids.tolist()]
