@@ -91,10 +91,6 @@ def block(lib: "Library", media_id: int, scope: str) -> str:
     return row.get("title") or os.path.basename(row["path"])
 
 
-def blocked(lib: "Library", ids: list[int]) -> set[int]:
-    return set(ids) & set(blocked_ids(lib, listening(lib)).tolist()) if ids else set()
-
-
 # --- the list ----------------------------------------------------------------------------------------------
 def recommender(cache: dict, lib: "Library", index_dir, settings: "RecommendSettings") -> UpNext:
     """The warm UpNext of the service thread (its vectors and indexes load once)."""
@@ -113,13 +109,12 @@ def refill(cache: dict, lib: "Library", index_dir, settings: "RecommendSettings"
     """The generated part: {"items": rows with reasons, "why_empty": None or a sentence, "note": fallback note}."""
     skip = set(exclude) | set(not_now) | ({current} if current else set())
     kind = mode.get("kind") or "any"
+    gone = set(blocked_ids(lib, listening(lib)).tolist())  # resolved once a list (about 1 ms at 100k items)
     if mode["mode"] == "journey":
         picks = _journey(lib, mode, skip)
     else:
         seed = int(mode["seed"]) if mode["mode"] == "radio" and mode.get("seed") else None
-        picks = _recommended(cache, lib, index_dir, settings, mode, n, kind, skip, not_now, seed)
-    ids = [i for i, _ in picks]
-    gone = blocked(lib, ids)
+        picks = _recommended(cache, lib, index_dir, settings, mode, n, kind, skip, not_now, seed, gone)
     picks = [(i, why) for i, why in picks if i not in gone][:n if mode["mode"] != "journey" else None]
     if picks:
         return {"items": describe(lib, [i for i, _ in picks], dict(picks)), "why_empty": None}
@@ -128,12 +123,13 @@ def refill(cache: dict, lib: "Library", index_dir, settings: "RecommendSettings"
     return {"items": fallback, "why_empty": _why_empty(lib, mode, kind, note)}
 
 
-def _recommended(cache, lib, index_dir, settings, mode, n, kind, skip, not_now, seed) -> list[tuple[int, list[str]]]:
+def _recommended(cache, lib, index_dir, settings, mode, n, kind, skip, not_now, seed, gone
+                 ) -> list[tuple[int, list[str]]]:
     """Your taste, or a radio from `seed` (the recommender falls back to its artist, then its folder)."""
     rec = recommender(cache, lib, index_dir, settings)
     if mode.get("exploration") is not None:
         rec.settings.exploration = float(mode["exploration"])
-    exclude = set(skip - set(not_now)) | set(blocked_ids(lib, listening(lib)).tolist())
+    exclude = set(skip - set(not_now)) | gone
     mixed = _experiment(cache, lib, index_dir, settings) if seed is None else None
     if mixed is not None:  # an A/B experiment runs: the two variants' lists mixed (the queue shows no teams)
         found = mixed.refill(n, kind, exclude=exclude, not_now=not_now)
