@@ -24,6 +24,7 @@ Measured 2026-12-06 on the shared 2-core box (load ~8), 100k items, 2000 events:
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -71,6 +72,7 @@ def generate(paths: AppPaths, n: int, n_events: int, chunk: int = 20_000) -> dic
                 v0 = max(lo, n - n_video)
                 frames = clustered(hi - v0, 1280, seed=99 + lo)[0]
             labels[lo:hi] = vectors["audio.musicnn"][1]
+            batch = []
             with lib.transaction():
                 for i in range(lo, hi):
                     kind = "video" if i >= n - n_video else "audio"
@@ -86,11 +88,12 @@ def generate(paths: AppPaths, n: int, n_events: int, chunk: int = 20_000) -> dic
                         if name == "emotion.music":
                             v = v.copy()
                             v[:2] = np.abs(v[:2])  # valence and arousal live in [0, 1]
-                        lib.features.put(mid, name, versions[name], fp, v,
-                                         {"mood": MOODS[i % 7]} if name == "emotion.music" else {})
+                        batch.append((mid, name, versions[name], fp, v,
+                                      {"mood": MOODS[i % 7]} if name == "emotion.music" else {}))
                     if kind == "video":
-                        lib.features.put(mid, "video.frames", versions["video.frames"], fp,
-                                         frames[i - max(lo, n - n_video)], {})
+                        batch.append((mid, "video.frames", versions["video.frames"], fp,
+                                      frames[i - max(lo, n - n_video)], {}))
+                lib.features.put_many(batch)  # one executemany per chunk, as an analysis batch writes
             print(f"  generated {hi}/{n} items ({time.perf_counter() - started:.0f} s)", flush=True)
         now = time.time() - 3600.0
         with lib.transaction():
@@ -165,23 +168,64 @@ def time_calls(fn, args_list) -> tuple[float, float]:
     return percentiles(times)
 
 
-def measure(paths: AppPaths, n: int, gen: dict, args) -> dict:
+def exhaustive(mlt, query: int, ids: np.ndarray, k: int = 10, chunk: int = 100_000) -> set[int]:
+    """The fused top k of `query`, scoring every item in every space (the recall reference), in chunks."""
+    weights = mlt._weights_for("all", ("audio", "video"))
+    vectors = {s: v for s in weights if (v := mlt.indexes[s].vector(query)) is not None}
+    best_ids, best = np.zeros(0, np.int64), np.zeros(0)
+    for lo in range(0, len(ids), chunk):
+        part = ids[lo:lo + chunk]
+        fused = sum(w * np.nan_to_num(mlt.indexes[s].cosines(vectors[s], part)) for s, w in weights.items()
+                    if s in vectors)
+        fused = np.where(part == query, -np.inf, fused)
+        best_ids, best = np.concatenate([best_ids, part]), np.concatenate([best, fused])
+        keep = np.argsort(-best, kind="stable")[:k]
+        best_ids, best = best_ids[keep], best[keep]
+    return set(best_ids.tolist())
+
+
+def recall(mlt, queries: list[int], reference: dict, key: str, ids: np.ndarray) -> float:
+    """Mean recall@10 of `mlt` (its metadata weight 0: the reference scores the content spaces only) against
+    `reference[key]`, filled by exhaustive scoring on the first dtype's build when empty."""
+    mlt.metadata_weight = 0.0
+    truth = reference.setdefault(key, {})
+    hits = []
+    for q in queries:
+        if q not in truth:
+            truth[q] = exhaustive(mlt, q, ids)
+        hits.append(len(set(mlt.similar_items(q, 10)[0].tolist()) & truth[q]) / 10)
+    return float(np.mean(hits))
+
+
+def build_indexes(paths: AppPaths, dtype: str, args) -> float:
+    """Seconds the real rebuild job took (NaN: the indexes there already had `dtype` and --reuse-index)."""
     from mediarec.index.build import BuildOptions
+    from mediarec.index.manifest import read_manifest
+    from mediarec.tasks import rebuild_task
+
+    built = read_manifest(paths.index_dir, "audio")
+    if args.reuse_index and built is not None and built.dtype == dtype:
+        print(f"  reusing the {dtype} indexes in {paths.index_dir}", flush=True)
+        return float("nan")
+    t = time.perf_counter()
+    # No fresh margin (as bench/recommend.py): it covers writes racing a build, and here every row was
+    # written just before it; with the margin every item would be searched as "analysed since the build".
+    run_job(rebuild_task(paths, opts=BuildOptions(n_jobs=-1, fresh_margin=0.0, dtype=dtype)))
+    return time.perf_counter() - t
+
+
+def measure(paths: AppPaths, n: int, gen: dict, args, dtype: str, reference: dict) -> dict:
     from mediarec.recommend import events
     from mediarec.recommend.similar import MoreLikeThis
     from mediarec.recommend.upnext import UpNext
     from mediarec.search import search
-    from mediarec.tasks import rebuild_task
 
-    row: dict = {"n": n, "generate_s": gen["generate_s"]}
-    row["db_mb"] = dir_size(paths.data) / 1e6
-    t = time.perf_counter()
-    # No fresh margin (as bench/recommend.py): it covers writes racing a build, and here every row was
-    # written just before it; with the margin every item would be searched as "analysed since the build".
-    run_job(rebuild_task(paths, opts=BuildOptions(n_jobs=-1, fresh_margin=0.0)))
-    row["build_s"] = time.perf_counter() - t
+    row: dict = {"n": n, "dtype": dtype, "generate_s": gen["generate_s"]}
+    row["db_mb"] = paths.db.stat().st_size / 1e6
+    row["build_s"] = build_indexes(paths, dtype, args)
+    row["build_rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     row["index_mb"] = dir_size(paths.index_dir) / 1e6
-    print(f"  indexes built in {row['build_s']:.0f} s; cold starts…", flush=True)
+    print(f"  {dtype} indexes built in {row['build_s']:.0f} s, {row['index_mb']:.0f} MB; cold starts…", flush=True)
     row["status_s"], row["status_rss"] = cold_status(paths)
     try:
         row["gui_s"], row["gui_rss"] = cold_gui(paths)
@@ -193,15 +237,20 @@ def measure(paths: AppPaths, n: int, gen: dict, args) -> dict:
     queries = [int(i) for i in rng.choice(ids, size=min(args.queries, n), replace=False)]
     words = [f"artist {i % 5000}" for i in range(0, args.queries * 37, 37)][: max(20, args.queries // 10)]
     print(f"  status {row['status_s']:.2f} s, GUI {row['gui_s']:.2f} s; latencies…", flush=True)
+    live_weights = {"audio": 1.0, "visual": 0.5, "text": 0.8, "mood": 0.2}
     with Library(paths.db) as lib:
         row["search_p50"], row["search_p95"] = time_calls(lambda q: search(lib, q, limit=20), [(w,) for w in words])
         mlt = MoreLikeThis(lib, paths.index_dir)
         row["mlt_p50"], row["mlt_p95"] = time_calls(lambda m: mlt.similar_items(m, 10), [(m,) for m in queries])
-        live = MoreLikeThis(lib, paths.index_dir, weights={"audio": 1.0, "visual": 0.5, "text": 0.8, "mood": 0.2})
+        live = MoreLikeThis(lib, paths.index_dir, weights=live_weights)
         row["live_p50"], row["live_p95"] = time_calls(lambda m: live.similar_items(m, 10), [(m,) for m in queries])
-        print(f"  more like this p50 {row['mlt_p50']:.2f} ms, live {row['live_p50']:.2f} ms; up next…", flush=True)
+        print(f"  more like this p50 {row['mlt_p50']:.2f} ms, live {row['live_p50']:.2f} ms; recall…", flush=True)
+        exact_q = queries[: args.exact_queries]
+        row["mlt_recall"] = recall(mlt, exact_q, reference, "lists", ids)
+        row["live_recall"] = recall(live, exact_q, reference, "live", ids)
         rec = UpNext(lib, paths.index_dir, save_every=1e9)
-        ts = gen["now"]
+        ts = gen["now"] + 3600.0 * len(reference.get("runs", []))  # a second dtype's events come later
+        reference.setdefault("runs", []).append(dtype)
         rec.refill(10, now=ts)
         times = []
         for i in range(args.refills):
@@ -218,34 +267,60 @@ def measure(paths: AppPaths, n: int, gen: dict, args) -> dict:
     return row
 
 
-COLUMNS = [("n", "items", "{:>9}"), ("generate_s", "gen s", "{:>7.0f}"), ("db_mb", "db MB", "{:>7.0f}"),
+COLUMNS = [("n", "items", "{:>9}"), ("dtype", "dtype", "{:>7}"), ("generate_s", "gen s", "{:>7.0f}"), ("db_mb", "db MB", "{:>7.0f}"),
            ("build_s", "build s", "{:>8.1f}"), ("index_mb", "index MB", "{:>9.0f}"),
            ("status_s", "status s", "{:>9.2f}"), ("status_rss", "MB", "{:>5.0f}"), ("gui_s", "gui s", "{:>6.2f}"),
            ("gui_rss", "MB", "{:>5.0f}"), ("search_p50", "search", "{:>7.1f}"), ("search_p95", "p95", "{:>6.1f}"),
            ("mlt_p50", "mlt", "{:>6.2f}"), ("mlt_p95", "p95", "{:>6.2f}"), ("live_p50", "live", "{:>6.2f}"),
-           ("live_p95", "p95", "{:>6.2f}"), ("upnext_p50", "upnext", "{:>7.1f}"), ("upnext_p95", "p95", "{:>6.1f}"),
-           ("rss_mb", "bench MB", "{:>9.0f}")]
+           ("live_p95", "p95", "{:>6.2f}"), ("mlt_recall", "r@10", "{:>5.3f}"), ("live_recall", "r@10", "{:>5.3f}"),
+           ("upnext_p50", "upnext", "{:>7.1f}"), ("upnext_p95", "p95", "{:>6.1f}"),
+           ("build_rss", "build MB", "{:>9.0f}"), ("rss_mb", "bench MB", "{:>9.0f}")]
 
 
 def print_table(rows: list[dict]) -> None:
     print("\nscale: latencies in ms (p50 then p95); status/gui = cold start of a fresh process, with its peak "
           "RSS;\nmlt = more like this over all spaces (precomputed lists), live = the live fused search (other "
-          "weights);\nbench MB = this process's peak RSS (generation included)")
-    print(" ".join(f"{h:>{len(f.format(0) if 'f' not in f else f.format(0.0))}}" for _, h, f in COLUMNS))
+          "weights);\nr@10 = their recall@10 against scoring every item in every space with the first dtype's "
+          "vectors (metadata weight 0);\nbuild MB / bench MB = this process's peak RSS after the build / at the end "
+          "(generation included unless reused)")
+    print(" ".join(f"{h:>{len(f.format('') if k == 'dtype' else f.format(0) if 'f' not in f else f.format(0.0))}}"
+                   for k, h, f in COLUMNS))
     for r in rows:
         print(" ".join(f.format(r[k]) for k, _, f in COLUMNS), flush=True)
+
+
+def generated(paths: AppPaths, n: int, args) -> dict:
+    """The library of `n` items: the one generated by an earlier run with --reuse (its record says how it
+    was made; the database is used as it is, its up-next events included), else a fresh one."""
+    record = paths.data / "scale-generated.json"
+    if args.reuse and record.exists():
+        saved = json.loads(record.read_text())
+        if saved["n"] == n and saved["events"] == args.events:
+            with Library(paths.db) as lib:
+                ids = np.array([r[0] for r in lib.conn.execute("SELECT id FROM media ORDER BY id")], dtype=np.int64)
+            print(f"{n} items: reusing {paths.data} (generated in {saved['generate_s']:.0f} s)", flush=True)
+            return {**saved, "ids": ids}
+        print(f"  {record}: made for {saved['n']} items / {saved['events']} events; generating afresh")
+    shutil.rmtree(paths.data, ignore_errors=True)
+    paths.ensure()
+    print(f"{n} items: generating…", flush=True)
+    gen = generate(paths, n, args.events)
+    record.write_text(json.dumps({"n": n, "events": args.events, "generate_s": gen["generate_s"], "now": gen["now"]}))
+    return gen
 
 
 def section_sizes(args, work: Path) -> None:
     rows = []
     for n in args.sizes:
         paths = AppPaths.resolve(work / f"lib-{n}")
-        paths.ensure()
-        print(f"{n} items: generating…", flush=True)
-        gen = generate(paths, n, args.events)
-        rows.append(measure(paths, n, gen, args))
-        print_table(rows[-1:])
-        if not args.keep:
+        gen = generated(paths, n, args)
+        if args.generate_only:
+            continue
+        reference: dict = {}
+        for dtype in args.dtypes:
+            rows.append(measure(paths, n, gen, args, dtype, reference))
+            print_table(rows[-1:])
+        if not (args.keep or args.reuse):
             shutil.rmtree(paths.data, ignore_errors=True)
     print_table(rows)
 
@@ -301,13 +376,22 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--dir", type=Path, help="work folder (default: a temporary one)")
     ap.add_argument("--keep", action="store_true", help="keep the generated libraries")
+    ap.add_argument("--reuse", action="store_true",
+                    help="use the library an earlier run with the same --dir, size and --events generated (and keep it)")
+    ap.add_argument("--reuse-index", action="store_true",
+                    help="with --reuse: use the indexes already built there when they have the first --dtypes")
+    ap.add_argument("--generate-only", action="store_true", help="generate the libraries (with --reuse: keep them)")
+    ap.add_argument("--dtypes", type=lambda s: s.split(","), default=["float16"],
+                    help="index vector types to build and measure in turn, e.g. float32,float16: recall of "
+                         "each against exact float32 scoring")
+    ap.add_argument("--exact-queries", type=int, default=20, help="queries whose recall@10 is measured")
     args = ap.parse_args()
     work = args.dir or Path(tempfile.mkdtemp(prefix="mediarec-scale-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
         (section_dask if args.dask else section_sizes)(args, work)
     finally:
-        if not args.keep and args.dir is None:
+        if not (args.keep or args.reuse) and args.dir is None:
             shutil.rmtree(work, ignore_errors=True)
     return 0
 

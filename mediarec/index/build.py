@@ -18,7 +18,6 @@ that keeps it. The search then costs no more than the data needs."""
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from .compose import Layout, compose
 from .files import BuildInProgress, build_lock, remove_other_builds, save_npz
 from .manifest import Manifest, manifest_path, write_manifest
 from .spaces import SPACES, Space
+from .stored import DEFAULT_DTYPE, check_dtype, open_rows, write_rows
 
 if TYPE_CHECKING:
     from ..library import Library
@@ -45,6 +45,9 @@ FRESH_MARGIN_S = 60.0
 rows inside its transaction, before it commits, so a row committed just after the snapshot can carry an
 older time. Analysis batches commit within seconds; a minute is a wide margin and costs a few items."""
 CALIBRATION_K = 10
+HALF_MIN_DIM = 64
+"""Narrower spaces (mood: 10 numbers) keep float32 whatever BuildOptions.dtype says: they are small, and
+scanned whole (search.SCAN_BELOW), where numpy's slow float16 conversion would cost every search."""
 
 
 def default_trees(n_cells: int) -> int:
@@ -68,6 +71,10 @@ class BuildOptions:
     n_jobs: int = 1  # threads Annoy builds with (-1: all cores); a background build leaves the player a core
     seed: int = 1
     fresh_margin: float = FRESH_MARGIN_S
+    dtype: str = DEFAULT_DTYPE  # of the stored space vectors (stored.py): float16 halves them
+
+    def __post_init__(self) -> None:
+        check_dtype(self.dtype)
 
 
 def calibrate(ann: AnnoyFile, matrix: np.ndarray, starts: np.ndarray, trees: int, opts: BuildOptions
@@ -87,7 +94,7 @@ def calibrate(ann: AnnoyFile, matrix: np.ndarray, starts: np.ndarray, trees: int
         return cells, everything, 1.0, []
     rng = np.random.default_rng(opts.seed)
     queries = np.sort(rng.choice(n, size=min(opts.calibration_queries, n), replace=False))
-    q_vectors = np.asarray(matrix[queries])
+    q_vectors = np.asarray(matrix[queries], dtype=np.float32)
     kth = kth_best_scores(matrix, queries, k)
     cell_starts = starts.tolist()
     tried: dict[tuple[int, int], float] = {}
@@ -135,11 +142,11 @@ def calibrate(ann: AnnoyFile, matrix: np.ndarray, starts: np.ndarray, trees: int
 
 def kth_best_scores(vectors: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
     """For each query row, the exact k-th best cosine among the other rows."""
-    truth = exact.search_many(vectors, np.asarray(vectors[queries]), k + 1)
+    truth = exact.search_many(vectors, np.asarray(vectors[queries], dtype=np.float32), k + 1)
     out = np.empty(len(queries), dtype=np.float32)
     for i, (q, row) in enumerate(zip(queries, truth)):
         others = row[row != q][:k]
-        out[i] = float(np.asarray(vectors[others[-1]]) @ np.asarray(vectors[q]))
+        out[i] = float(np.asarray(vectors[others[-1]], dtype=np.float32) @ np.asarray(vectors[q], dtype=np.float32))
     return out
 
 
@@ -171,11 +178,12 @@ def write_build(lib: "Library", index_dir: Path, space: Space, media_ids: np.nda
     media_ids = np.asarray(media_ids)[part.order]  # row i of the stored matrix is media_ids[i]
     cells = len(part.starts) - 1
     trees = opts.n_trees or default_trees(cells)
-    _save_npy(index_dir / names["vectors"], vectors, part.order)
+    dtype = opts.dtype if dim >= HALF_MIN_DIM else "float32"
+    write_rows(index_dir / names["vectors"], vectors, part.order, dtype)
     save_npz(index_dir / names["cells"], {"starts": part.starts, "centroids": part.centroids})
     save_npz(index_dir / names["stats"], layout.stats_arrays() if layout else {})
     write_annoy(index_dir / names["ann"], part.centroids, trees, seed=opts.seed, n_jobs=opts.n_jobs)
-    matrix = np.load(index_dir / names["vectors"], mmap_mode="r").view(np.ndarray)
+    matrix = open_rows(index_dir / names["vectors"])
     ann = AnnoyFile(index_dir / names["ann"], dim, cells, first_row=part.centroids[0])
     try:
         probe, search_k, recall, tried = calibrate(ann, matrix, part.starts, trees, opts)
@@ -188,7 +196,7 @@ def write_build(lib: "Library", index_dir: Path, space: Space, media_ids: np.nda
         extractors=extractors or {},
         blocks=[{"sources": list(b.sources), "weight": b.weight, "transform": b.transform.name,
                  "width": (layout.widths.get(i, 0) if layout else None)} for i, b in enumerate(space.blocks)],
-        files=names, calibration=tried)
+        files=names, calibration=tried, dtype=dtype)
     lib.index.replace(space.name, build_id, media_ids.tolist(), manifest.built_at)
     write_manifest(index_dir, manifest)
     remove_other_builds(index_dir, space.name, build_id)
@@ -226,23 +234,6 @@ def load_layout(index_dir: Path, manifest: Manifest) -> Layout:
     widths = {i: b["width"] or 0 for i, b in enumerate(manifest.blocks)}
     return Layout({k: v["version"] for k, v in manifest.extractors.items()},
                   {k: v["dim"] for k, v in manifest.extractors.items()}, stats, widths)
-
-
-def _save_npy(path: Path, vectors: np.ndarray, order: np.ndarray) -> None:
-    """Rows `order` of `vectors`, in that order, written in blocks (the input may be memory-mapped)."""
-    tmp = path.with_name(path.name + ".tmp")
-    out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(len(order), vectors.shape[1]))
-    for s in range(0, len(order), 65536):
-        block = np.asarray(vectors[order[s:s + 65536]], dtype=np.float32)
-        if not np.isfinite(block).all():
-            out.flush()
-            del out
-            tmp.unlink(missing_ok=True)
-            raise ValueError("vectors contain NaN or infinity")
-        out[s:s + len(block)] = block
-    out.flush()
-    del out
-    os.replace(tmp, path)
 
 
 __all__ = ["BuildOptions", "BuildInProgress", "build_space", "write_build", "remove_space", "calibrate",

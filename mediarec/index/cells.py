@@ -99,6 +99,7 @@ def scan(matrix: np.ndarray, starts: list[int], cells: np.ndarray | list[int], v
     """(rows, cosines) of every item in `cells`, where cell c is rows starts[c]:starts[c + 1] (a list: a
     few cells are looked up in plain Python faster than through numpy): one matrix-vector product per
     run of adjacent cells."""
+    vector = np.asarray(vector, dtype=np.float32)  # a float16 row of a build: sums in float32
     runs: list[list[int]] = []
     for c in sorted(cells.tolist() if isinstance(cells, np.ndarray) else cells):
         a, b = starts[c], starts[c + 1]

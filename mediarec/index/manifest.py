@@ -50,6 +50,7 @@ class Manifest:
     calibration: list[dict[str, float]] = field(default_factory=list)  # [{probe, search_k, recall}] as tried
     format: int = FORMAT
     checksums: dict[str, dict[str, Any]] = field(default_factory=dict)  # file name -> {size, sample}
+    dtype: str = "float32"  # of the stored vectors (stored.py); builds before float16 have none: float32
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -25,6 +25,7 @@ import numpy as np
 
 from .fused_format import LIST_K, FusedBuild, load, no_filter, rank, top_cells
 from .manifest import Manifest
+from .stored import open_rows
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ _opened: dict[str, tuple] = {}  # in a worker: the build being listed
 
 def _open(index_dir: str, manifest_doc: dict, vector_files: dict[str, str]) -> None:
     fused = load(Path(index_dir), Manifest(**manifest_doc))
-    matrices = {k: np.load(v, mmap_mode="r").view(np.ndarray) for k, v in vector_files.items()}
+    matrices = {k: open_rows(Path(v)) for k, v in vector_files.items()}
     _opened["build"] = (fused, matrices, {name: space_rows(fused, name) for name in fused.parts})
 
 
@@ -122,7 +123,7 @@ def _exact_best(spaces, r: int, found: np.ndarray) -> np.ndarray:
             continue
         rows = srow[found]
         held = rows >= 0
-        score[held] += w * (matrix[rows[held]] @ matrix[srow[r]])
+        score[held] += w * (matrix[rows[held]] @ matrix[srow[r]].astype(np.float32))  # a float16 build: f32 sums
     return found[np.lexsort((found, -score))[:LIST_K]]
 
 

@@ -178,8 +178,9 @@ class SpaceIndex:
             raise IndexUnavailable(f"{self.space.name}: id map holds {len(media_ids)} items, manifest {m.items}")
         # A plain ndarray over the mapping: numpy's memmap subclass adds overhead to every row lookup.
         matrix = np.load(self.index_dir / m.files["vectors"], mmap_mode="r").view(np.ndarray)
-        if matrix.shape != (m.items, m.dim):
-            raise IndexUnavailable(f"{m.files['vectors']}: shape {matrix.shape}, manifest ({m.items}, {m.dim})")
+        if matrix.shape != (m.items, m.dim) or matrix.dtype != m.dtype:
+            raise IndexUnavailable(f"{m.files['vectors']}: {matrix.dtype} {matrix.shape}, manifest {m.dtype} "
+                                   f"({m.items}, {m.dim})")
         with np.load(self.index_dir / m.files["cells"], allow_pickle=False) as z:
             starts, centroids = z["starts"].astype(np.int64), z["centroids"]
         if (len(starts) != m.cells + 1 or starts[0] != 0 or starts[-1] != m.items or np.any(np.diff(starts) <= 0)
@@ -231,7 +232,7 @@ class SpaceIndex:
             return np.zeros((len(wanted), dim), dtype=np.float32), np.zeros(len(wanted), dtype=bool)
         fresh, rows, built = self._locate(wanted)
         if built.all():  # the common case: one gather, no masked copies (a list reads ~10 of these)
-            return self._built.matrix[rows], built
+            return self._built.matrix[rows].astype(np.float32, copy=False), built  # float16 builds: as float32
         out = np.zeros((len(wanted), dim), dtype=np.float32)
         has = np.zeros(len(wanted), dtype=bool)
         if fresh.any():
@@ -285,7 +286,7 @@ class SpaceIndex:
         if b is None or sorted_find(f.masked, media_id) >= 0:
             return None
         i = sorted_find(b.sorted_ids, media_id)
-        return None if i < 0 else np.array(b.matrix[b.order[i]])
+        return None if i < 0 else np.array(b.matrix[b.order[i]], dtype=np.float32)
 
     def _dim(self) -> int:
         if self._built is not None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
 
@@ -37,6 +37,19 @@ class FeatureStore:
                 """INSERT INTO features (media_id, extractor, version, fingerprint, dim, vector, attrs, created_at)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
                 (media_id, extractor, version, fingerprint, dim, blob, dumps(attrs or {}), now()))
+
+    def put_many(self, rows: Iterable[tuple[int, str, int, str, np.ndarray | None, dict[str, Any] | None]]) -> int:
+        """Store many results (media id, extractor, version, fingerprint, vector, attrs) in one transaction,
+        each replacing any other version of its extractor for that file, as `put` does; returns how many."""
+        stamp = now()
+        batch = [(int(m), e, int(v), fp, *encode_vector(vec), dumps(a or {}), stamp)
+                 for m, e, v, fp, vec, a in rows]
+        with self.lib.transaction() as c:
+            c.executemany("DELETE FROM features WHERE media_id = ? AND extractor = ?", ((b[0], b[1]) for b in batch))
+            c.executemany(
+                """INSERT INTO features (media_id, extractor, version, fingerprint, dim, vector, attrs, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)""", batch)
+        return len(batch)
 
     def get(self, media_id: int, extractor: str) -> dict[str, Any] | None:
         row = self.lib.conn.execute(

@@ -173,7 +173,7 @@ def test_rows_are_stored_cell_by_cell_and_the_id_map_follows_them(lib, index_dir
     assert starts[0] == 0 and starts[-1] == 2000 and np.all(np.diff(starts) > 0)
     got, vectors, _ = compose(lib, SPACES["audio"])
     stored, has = SpaceIndex(lib, index_dir, "audio", scan_below=0).vectors(got)
-    assert has.all() and np.allclose(stored, vectors)  # each item reads its own row, in whatever order stored
+    assert has.all() and np.allclose(stored, vectors, atol=1e-3)  # its own row (float16: to 3 digits), any order
 
 
 def _exact_top(matrix, rows, query_row, k):
