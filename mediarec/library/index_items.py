@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .features import decode_vector
-
 if TYPE_CHECKING:
     from .db import Library
 
@@ -57,24 +55,49 @@ class IndexStore:
             c.execute("DELETE FROM index_items WHERE space = ?", (space,))
 
     # --- feature reads the indexes need ------------------------------------------------------------
-    def feature_rows(self, extractor: str, version: int, media_ids: Iterable[int] | None = None,
-                     attrs: bool = False) -> tuple[np.ndarray, list[np.ndarray | None], list[dict] | None]:
-        """(media ids, vectors, attrs or None) of the current rows of one extractor, by media id.
-
-        `media_ids` limits it to those items (the few analysed since a build)."""
-        sql = (f"SELECT f.media_id, f.vector{', f.attrs' if attrs else ''} FROM features f "
-               f"JOIN media m ON m.id = f.media_id WHERE f.extractor = ? AND {_CURRENT}")
+    def feature_matrix(self, extractor: str, version: int, media_ids: Iterable[int] | None = None, *,
+                       dim: int | None = None, attrs: bool = False, leave_out: str | None = None,
+                       chunk: int = 4096) -> tuple[np.ndarray, np.ndarray, list[dict] | None, int]:
+        """(media ids, float32 matrix, attrs or None, stray) of the current rows of one extractor, by media id,
+        streamed from the database a chunk at a time into one preallocated matrix (a million rows are never
+        held as a million Python objects). Rows are those whose vector has `dim` numbers (None: the most
+        common non-zero length; 0: no vector is read, the matrix has no columns); `stray` counts the rows of
+        another length, left out. `media_ids` limits it to those items (the few analysed since a build);
+        rows whose attribute `leave_out` is true are left out."""
+        where = f"f.extractor = ? AND {_CURRENT}"
         params: list[Any] = [extractor, version]
         if media_ids is not None:
             wanted = sorted({int(i) for i in media_ids})
-            if not wanted:
-                return np.zeros(0, dtype=np.int64), [], [] if attrs else None
-            sql += " AND f.media_id IN (SELECT value FROM json_each(?))"
+            where += " AND f.media_id IN (SELECT value FROM json_each(?))"
             params.append(json.dumps(wanted))
-        rows = self.lib.conn.execute(sql + " ORDER BY f.media_id", params).fetchall()
-        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        vectors = [decode_vector(r[1]) for r in rows]
-        return ids, vectors, ([json.loads(r[2] or "{}") for r in rows] if attrs else None)
+        if leave_out:  # a JSON true (or a non-zero number): what the extractor writes for a flag
+            where += " AND NOT coalesce(json_extract(f.attrs, '$.' || ?), 0)"
+            params.append(leave_out)
+        base = f"FROM features f JOIN media m ON m.id = f.media_id WHERE {where}"
+        lengths = dict(self.lib.conn.execute(f"SELECT f.dim, count(*) {base} GROUP BY f.dim", params).fetchall())
+        if dim is None:
+            dim = max((d for d in lengths if d), key=lambda d: (lengths[d], d), default=0)
+        total = sum(lengths.values())
+        n = total if dim == 0 else lengths.get(dim, 0)
+        stray = 0 if dim == 0 else total - n - lengths.get(0, 0)
+        ids = np.empty(n, dtype=np.int64)
+        matrix = np.empty((n, dim), dtype=np.float32)
+        attr_list: list[dict] | None = [] if attrs else None
+        cols = "f.media_id" + (", f.vector" if dim else "") + (", f.attrs" if attrs else "")
+        cur = self.lib.conn.execute(f"SELECT {cols} {base}{' AND f.dim = ?' if dim else ''} ORDER BY f.media_id",
+                                    params + ([dim] if dim else []))
+        pos = 0
+        while rows := cur.fetchmany(chunk):
+            rows = rows[: n - pos]  # rows written since the count are left to the next read
+            ids[pos:pos + len(rows)] = [r[0] for r in rows]
+            if dim:
+                matrix[pos:pos + len(rows)] = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f4").reshape(-1, dim)
+            if attr_list is not None:
+                attr_list.extend(json.loads(r[-1] or "{}") for r in rows)
+            pos += len(rows)
+            if pos >= n:
+                break
+        return ids[:pos], matrix[:pos], attr_list, stray
 
     def feature_state(self, extractor: str, version: int) -> dict[str, Any]:
         """How many current rows one extractor has, the newest one's time, and the dims seen."""
