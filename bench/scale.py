@@ -210,7 +210,7 @@ def build_indexes(paths: AppPaths, dtype: str, args) -> float:
     t = time.perf_counter()
     # No fresh margin (as bench/recommend.py): it covers writes racing a build, and here every row was
     # written just before it; with the margin every item would be searched as "analysed since the build".
-    run_job(rebuild_task(paths, opts=BuildOptions(n_jobs=-1, fresh_margin=0.0, dtype=dtype)))
+    run_job(rebuild_task(paths, only_stale=False, opts=BuildOptions(n_jobs=-1, fresh_margin=0.0, dtype=dtype)))
     return time.perf_counter() - t
 
 
@@ -235,7 +235,7 @@ def measure(paths: AppPaths, n: int, gen: dict, args, dtype: str, reference: dic
     rng = np.random.default_rng(3)
     ids = gen["ids"]
     queries = [int(i) for i in rng.choice(ids, size=min(args.queries, n), replace=False)]
-    words = [f"artist {i % 5000}" for i in range(0, args.queries * 37, 37)][: max(20, args.queries // 10)]
+    words = [f"artist {i % 5000}" for i in range(0, args.search_queries * 37, 37)]
     print(f"  status {row['status_s']:.2f} s, GUI {row['gui_s']:.2f} s; latencies…", flush=True)
     live_weights = {"audio": 1.0, "visual": 0.5, "text": 0.8, "mood": 0.2}
     with Library(paths.db) as lib:
@@ -384,6 +384,7 @@ def main() -> int:
     ap.add_argument("--dtypes", type=lambda s: s.split(","), default=["float16"],
                     help="index vector types to build and measure in turn, e.g. float32,float16: recall of "
                          "each against exact float32 scoring")
+    ap.add_argument("--search-queries", type=int, default=20, help="library searches per size")
     ap.add_argument("--exact-queries", type=int, default=20, help="queries whose recall@10 is measured")
     args = ap.parse_args()
     work = args.dir or Path(tempfile.mkdtemp(prefix="mediarec-scale-"))

@@ -160,7 +160,8 @@ class FusedSearch:
 
         probe, most = f.manifest.probe, max(len(p.starts) - 1 for p in f.parts.values())
         while True:  # a kind filter may leave too few in the cells: read more of them
-            found = f.ids[sketch_best(f, parts, probe, want + len(drop), keep)]
+            # search_k: the candidates calibrated at the build (CANDIDATES in builds before that)
+            found = f.ids[sketch_best(f, parts, probe, want + len(drop), keep, f.manifest.search_k or CANDIDATES)]
             if len(drop):
                 found = found[~np.isin(found, drop)]
             if len(found) >= want or probe >= most:

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 SKETCH_RECALL = 0.99  # calibration target: the sketch ranking's top 10 found through the cells
 FIT_ROWS = 20_000  # rows a projection is fitted on
 CALIBRATION_QUERIES = 200
+MAX_CANDIDATES = 8 * CANDIDATES
+"""The most candidates calibration passes on to the sketch: 7200 rows of ~400 floats, ~0.6 ms a search."""
 BLOCK = 65_536
 
 
@@ -125,7 +127,7 @@ def _build_fused(lib: "Library", index_dir: Path, opts: BuildOptions, progress: 
     draft = _manifest(build_id, len(ids), offset, layout, dict(files), 0, 0.0, [], 0.0, {})
     fused = load(index_dir, draft)
     weights = {n: w for n, w in library_weights(lib).items() if w > 0}
-    probe, recall, tried = calibrate(fused, weights, opts.seed, cancel)
+    probe, candidates, recall, tried = calibrate(fused, weights, opts.seed, cancel)
     del fused
     cancel.check()
     lists = {}
@@ -139,7 +141,7 @@ def _build_fused(lib: "Library", index_dir: Path, opts: BuildOptions, progress: 
         save_npz(index_dir / files["lists"], {"rows": rows})
         lists = {"k": LIST_K, "weights": weights}
     m = _manifest(build_id, len(ids), offset, layout, files, probe, recall, tried, time.perf_counter() - started,
-                  lists)
+                  lists, candidates)
     lib.index.drop(FUSED.name)  # an id map an older fused index kept in the database
     write_manifest(index_dir, m)
     remove_other_builds(index_dir, FUSED.name, build_id)
@@ -162,10 +164,11 @@ def _write_sketch(path: Path, n: int, dim: int, built: dict, arrays: dict, layou
     os.replace(tmp, path)
 
 
-def _manifest(build_id, n, dim, layout, files, probe, recall, tried, seconds, lists) -> Manifest:
+def _manifest(build_id, n, dim, layout, files, probe, recall, tried, seconds, lists,
+              candidates: int = CANDIDATES) -> Manifest:
     now = time.time()
     return Manifest(space=FUSED.name, build_id=build_id, items=n, dim=dim,
-                    cells=sum(p["cells"] for p in layout.values()), probe=probe, trees=0, search_k=CANDIDATES,
+                    cells=sum(p["cells"] for p in layout.values()), probe=probe, trees=0, search_k=candidates,
                     built_at=now, snapshot_at=now, fresh_after=now, build_seconds=round(seconds, 3),
                     recall_at_10=round(recall, 4), extractors=layout, blocks=[lists] if lists else [], files=files,
                     calibration=tried)
@@ -176,9 +179,12 @@ def _jobs(n_jobs: int) -> int:
 
 
 def calibrate(fused: FusedBuild, weights: dict[str, float], seed: int = 1, cancel: CancelToken | None = None
-              ) -> tuple[int, float, list]:
-    """(probe, recall, every step tried): the fewest cells per space whose candidates hold SKETCH_RECALL
-    of the sketch ranking's top 10 (the best the later steps can do), sample items as the queries."""
+              ) -> tuple[int, int, float, list]:
+    """(probe, candidates, recall, every step tried): the fewest cells per space, and candidates passed on
+    from the cell estimates, whose search holds SKETCH_RECALL of the sketch ranking's top 10 (the best the
+    later steps can do), sample items as the queries. Probe doubles until more cells no longer help; then
+    the cut to `candidates` is what limits (in a larger library more items share the query's cells and
+    their estimates), so it doubles, up to MAX_CANDIDATES."""
     n = len(fused.ids)
     rng = np.random.default_rng(seed)
     rows = np.sort(rng.choice(n, size=min(n, CALIBRATION_QUERIES), replace=False))
@@ -189,23 +195,35 @@ def calibrate(fused: FusedBuild, weights: dict[str, float], seed: int = 1, cance
     raw = np.asarray(fused.sketch[rows])
     truth = _sketch_top(fused.sketch, raw * scale, rows, 10)
     most = max(len(p.starts) - 1 for p in fused.parts.values())
-    tried, probe = [], 1
-    while True:
+    tried: list[dict] = []
+
+    def recall_at(probe: int, candidates: int) -> float:
         if cancel is not None:
             cancel.check()
         hits = 0
         for q, row, best in zip(raw, rows, truth):
             parts = {name: (q[p.offset:p.offset + p.width], weights[name]) for name, p in used.items()
                      if q[p.offset:p.offset + p.width].any()}
-            found = sketch_best(fused, parts, probe, 11, no_filter)
+            found = sketch_best(fused, parts, probe, 11, no_filter, candidates)
             hits += len(best & set(found[found != row][:10].tolist()))
-        recall = hits / (10 * len(rows))
-        tried.append({"probe": probe, "recall": round(recall, 4)})
-        if recall >= SKETCH_RECALL or probe >= most:
-            return probe, recall, tried
-        if len(tried) > 1 and recall < tried[-2]["recall"] + 0.002:  # more cells no longer help: step 2 limits
-            return tried[-2]["probe"], tried[-2]["recall"], tried
+        tried.append({"probe": probe, "candidates": candidates, "recall": round(hits / (10 * len(rows)), 4)})
+        return hits / (10 * len(rows))
+
+    probe, candidates = 1, CANDIDATES
+    while True:
+        if recall_at(probe, candidates) >= SKETCH_RECALL:
+            return probe, candidates, tried[-1]["recall"], tried
+        if probe >= most or (len(tried) > 1 and tried[-1]["recall"] < tried[-2]["recall"] + 0.002):
+            break  # more cells no longer help: the cut to `candidates` limits
         probe = min(most, probe * 2)
+    while candidates < MAX_CANDIDATES:
+        candidates *= 2
+        if recall_at(probe, candidates) >= SKETCH_RECALL:
+            return probe, candidates, tried[-1]["recall"], tried
+        if tried[-1]["recall"] < tried[-2]["recall"] + 0.002:
+            break
+    best = max(tried, key=lambda t: (t["recall"], -t["candidates"], -t["probe"]))  # ties: the cheaper
+    return best["probe"], best["candidates"], best["recall"], tried
 
 
 def _sketch_top(sketch: np.ndarray, queries: np.ndarray, own: np.ndarray, k: int) -> list[set[int]]:

@@ -91,24 +91,58 @@ def separation_stats(rows: np.ndarray, groups: Sequence[str] | None, min_items: 
     identity = {"mean": np.zeros(dim, np.float32), "scale": np.ones(dim, np.float32)}
     if len(rows) < min_items:
         return identity
-    x = rows.astype(np.float64)
-    mean, std = x.mean(axis=0), x.std(axis=0)
+    mean, var = _moments(rows, np.arange(len(rows)))
+    std = np.sqrt(var)
     live = std > 1e-6 * max(float(std.max()), 1e-12)  # a constant component says nothing
     labels = np.asarray(groups if groups is not None else [], dtype=object)
     _, inverse, counts = np.unique(labels.astype(str), return_inverse=True, return_counts=True)
-    if len(labels) != len(x) or (counts >= 2).sum() < MIN_GROUPS:
+    if len(labels) != len(rows) or (counts >= 2).sum() < MIN_GROUPS:
         return {**identity, "mean": mean.astype(np.float32)} if centre else identity
-    shared = counts[inverse] >= 2
-    order = np.argsort(inverse[shared], kind="stable")  # each group's rows together
-    xs, inv = x[shared][order], inverse[shared][order]
-    starts = np.flatnonzero(np.r_[True, inv[1:] != inv[:-1]])
-    sizes = np.diff(np.r_[starts, len(xs)])
-    means = np.add.reduceat(xs, starts, axis=0) / sizes[:, None]
-    within = ((xs - np.repeat(means, sizes, axis=0)) ** 2).mean(axis=0)
-    score = np.maximum(np.where(live, xs.var(axis=0) / np.maximum(within, 1e-12), 1.0) - 1.0, 0.0)
+    shared = np.flatnonzero(counts[inverse] >= 2)
+    shared = shared[np.argsort(inverse[shared], kind="stable")]  # each group's rows together
+    shared_var, within = _group_spread(rows, shared, inverse[shared])
+    score = np.maximum(np.where(live, shared_var / np.maximum(within, 1e-12), 1.0) - 1.0, 0.0)
     weight = SEPARATION_SHRINK * score / score.mean() + (1 - SEPARATION_SHRINK) if score.mean() > 0 else np.ones(dim)
     scale = np.where(live, np.sqrt(weight) / np.maximum(std, 1e-12), 0.0)
     return {"mean": mean.astype(np.float32), "scale": scale.astype(np.float32)}
+
+
+FIT_CHUNK = 65_536
+"""Rows converted to float64 at a time when fitting: at a million items a float64 copy of the musicnn
+block alone is 1.6 GB, and the group statistics needed four of them."""
+
+
+def _moments(rows: np.ndarray, which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per component, the mean and the variance of rows `which`, in float64, a chunk at a time."""
+    total = np.zeros(rows.shape[1])
+    for s in range(0, len(which), FIT_CHUNK):
+        total += np.asarray(rows[which[s:s + FIT_CHUNK]], dtype=np.float64).sum(axis=0)
+    mean = total / max(len(which), 1)
+    squares = np.zeros(rows.shape[1])
+    for s in range(0, len(which), FIT_CHUNK):
+        squares += ((np.asarray(rows[which[s:s + FIT_CHUNK]], dtype=np.float64) - mean) ** 2).sum(axis=0)
+    return mean, squares / max(len(which), 1)
+
+
+def _group_spread(rows: np.ndarray, which: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(variance over rows `which`, mean squared distance of each to its group's mean), per component, a chunk
+    at a time: `which` is sorted by `group`, so a chunk holds whole groups but for its first and last."""
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    sizes = np.diff(np.r_[starts, len(which)])
+    _, var = _moments(rows, which)
+    sums = np.zeros((len(starts), rows.shape[1]))
+    for s in range(0, len(which), FIT_CHUNK):
+        x = np.asarray(rows[which[s:s + FIT_CHUNK]], dtype=np.float64)
+        first = np.searchsorted(starts, s, side="right") - 1  # the group the chunk starts in
+        local = np.r_[0, starts[(starts > s) & (starts < s + len(x))] - s]
+        sums[first:first + len(local)] += np.add.reduceat(x, local, axis=0)
+    means = sums / sizes[:, None]
+    within = np.zeros(rows.shape[1])
+    for s in range(0, len(which), FIT_CHUNK):
+        x = np.asarray(rows[which[s:s + FIT_CHUNK]], dtype=np.float64)
+        owner = np.searchsorted(starts, np.arange(s, s + len(x)), side="right") - 1
+        within += ((x - means[owner]) ** 2).sum(axis=0)
+    return var, within / len(which)
 
 
 @dataclass(frozen=True)
