@@ -173,3 +173,22 @@ def test_items_analysed_after_the_build_are_found_at_once(lib, library, index_di
     assert ids.tolist()[:2] == [twin, moved] and len(set(ids.tolist())) == 10
     assert scores[1] > 0.85
     assert moved in mlt.similar_items(twin, 10)[0].tolist()  # a new item as the query: searched live
+
+
+def test_the_build_passes_on_more_candidates_where_the_cut_limits_recall(lib, index_dir, monkeypatch):
+    """In a large library more items share the query's cells than the fixed cut passes on (1M items:
+    recall@10 0.71); the build finds that and calibrates a larger cut, which the live search then uses."""
+    from mediarec.index import fused_build
+    from mediarec.index.manifest import read_manifest
+
+    monkeypatch.setattr(fused_build, "CANDIDATES", 30)  # as tight as 900 is for a million items
+    monkeypatch.setattr(fused_build, "MAX_CANDIDATES", 8 * 30)
+    ids = add_media(lib, N, kind="video")
+    _store(lib, ids, seed=3)
+    rebuild(lib, index_dir, only_stale=False, opts=OPTS)
+    m = read_manifest(index_dir, "fused")
+    at_30 = [t["recall"] for t in m.calibration if t["candidates"] == 30]
+    assert max(at_30) < fused_build.SKETCH_RECALL and m.search_k > 30, m.calibration
+    mlt = MoreLikeThis(lib, index_dir, scan_below=0)
+    mlt.fused.listed = lambda *a, **kw: None  # searched live
+    assert recall(mlt, ids[::150], np.array(sorted(ids))) >= 0.95
