@@ -1,7 +1,13 @@
 """Benchmark: one library of 100k / 1M items on one machine, and analysis on a dask cluster.
 
     python bench/scale.py [--sizes 100k,1M] [--dir DIR] [--keep] [--queries 200] [--events 2000]
+                          [--reuse [--reuse-index]] [--generate-only] [--dtypes float32,float16]
     python bench/scale.py --dask [--dask-files 48] [--workers 2]
+
+--reuse with a --dir: a library generated there before (same size and --events) is used as it is, so a
+rerun measures without regenerating (45 min at 1M here); --reuse-index also keeps its indexes when they
+have the first --dtypes. --dtypes: the indexes are rebuilt with each vector type in turn and measured;
+r@10 is each one's recall@10 against scoring every item exactly with the first type's vectors.
 
 Per size, a library database is generated through the real storage code (media rows, feature rows of
 audio.musicnn, audio.dsp, text.embedding and emotion.music for every item, video.frames for the 10% that
