@@ -183,6 +183,7 @@ def test_the_build_passes_on_more_candidates_where_the_cut_limits_recall(lib, in
 
     monkeypatch.setattr(fused_build, "CANDIDATES", 30)  # as tight as 900 is for a million items
     monkeypatch.setattr(fused_build, "MAX_CANDIDATES", 8 * 30)
+    monkeypatch.setattr(fused_build, "CUT_FLOOR", 1.0)  # whatever the cut stalls at: widen it
     ids = add_media(lib, N, kind="video")
     _store(lib, ids, seed=3)
     rebuild(lib, index_dir, only_stale=False, opts=OPTS)
