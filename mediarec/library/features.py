@@ -63,15 +63,12 @@ class FeatureStore:
         return d
 
     def matrix(self, extractor: str, version: int) -> tuple[np.ndarray, np.ndarray]:
-        """(media ids, vectors) of every current result of one extractor for files that are ok."""
-        rows = self.lib.conn.execute(
-            """SELECT f.media_id, f.vector FROM features f JOIN media m ON m.id = f.media_id
-               WHERE f.extractor = ? AND f.version = ? AND f.fingerprint = m.fingerprint AND m.status = 'ok'
-                 AND f.vector IS NOT NULL ORDER BY f.media_id""", (extractor, version)).fetchall()
-        if not rows:
+        """(media ids, vectors) of every current result of one extractor for files that are ok, streamed into
+        one matrix (index_items.feature_matrix); rows of a length other than the most common are left out."""
+        ids, vectors, _, _ = self.lib.index.feature_matrix(extractor, version)
+        if not len(ids):
             return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
-        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        return ids, np.stack([decode_vector(r[1]) for r in rows])
+        return ids, vectors
 
     def counts(self) -> dict[tuple[str, int], int]:
         rows = self.lib.query("SELECT extractor, version, count(*) AS n FROM features GROUP BY extractor, version")
