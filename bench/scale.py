@@ -26,7 +26,11 @@ Measured 2026-12-06 on the shared 2-core box (load ~8), 100k items, 2000 events:
   paint 13.9 s (333 MB); search p50 887-1879 ms; more like this (lists) p50 0.49-0.64 ms, live 1.02-1.19
   ms; up next refill p50 11.1-16.0 ms. With 20000 events every up-next refill took 107-161 s (the
   history refitted on each catch_up). 1M not run (over the time available). --dask, 24 files: pool
-  1.68 files/s, LocalCluster 2.14 files/s (1.28x; the cluster's start-up excluded)."""
+  1.68 files/s, LocalCluster 2.14 files/s (1.28x; the cluster's start-up excluded).
+Later the same day, 100k items, 20,000 events, --dtypes float32,float16 (load ~9, a 1M run beside it):
+  index 495 MB float32, 341 MB float16; recall@10 lists 0.990 / live 0.995 with either; lists p50 0.46 /
+  0.55 ms, live 1.61 / 1.26 ms; up next 34.6 / 17.7 ms p50; search 2.98 / 1.13 s p50 (the noise of the box:
+  both rows read the same tables). 1M, float16: indexes built in 1078 s, 3243 MB (see the session note)."""
 from __future__ import annotations
 
 import argparse
