@@ -72,7 +72,7 @@ class SpeechSettings:
 
 
 def _default_weights() -> dict[str, float]:
-    from .index.fused import WEIGHTS  # the core's defaults, written once there
+    from .index.weights import WEIGHTS  # the core's defaults, written once there
 
     return dict(WEIGHTS)
 
