@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def app_env(data: Path) -> dict[str, str]:
     """The environment of an app or CLI process on that data dir (offscreen; config and cache inside it)."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", MEDIAREC_DATA_DIR=str(data), PYTHONPATH=str(ROOT))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed app has its bytecode: compiling is not start-up
     for name in ("CONFIG", "CACHE"):
         env[f"MEDIAREC_{name}_DIR"] = str(Path(data) / name.lower())
     return env
