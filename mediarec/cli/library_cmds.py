@@ -7,7 +7,6 @@ import sys
 
 from ..jobs import run_job
 from ..library.media import PUBLIC_FIELDS
-from ..tasks import NoLibraryFolders, scan_task
 from . import command
 from .context import load_paths, open_context
 from .output import ProgressBar, fmt_duration, items_doc, print_json, print_table
@@ -28,6 +27,8 @@ def _configure_scan(p: argparse.ArgumentParser) -> None:
 
 @command("scan", "add PATHs as library folders (if given) and scan all folders", _configure_scan)
 def cmd_scan(args: argparse.Namespace) -> int:
+    from ..tasks import NoLibraryFolders, scan_task  # the scanner (PyAV, mutagen): not for `status` or `list`
+
     paths, settings = load_paths(args)
     bar = ProgressBar(enabled=not args.json)
     try:

@@ -132,8 +132,10 @@ def pending_summary(lib: Library) -> dict[str, dict[str, int]]:
     for name in all_names():
         spec = create(name).spec
         eligible = sum(n for k, n in counts.items() if k in spec.kinds)
+        # CROSS JOIN keeps SQLite on features first (the covering features_current index, then each media row by
+        # id): with the library's statistics it chose to scan media instead, 4x slower at 100k items.
         done = lib.conn.execute(
-            "SELECT count(*) FROM features f JOIN media m ON m.id = f.media_id WHERE f.extractor = ? "
+            "SELECT count(*) FROM features f CROSS JOIN media m ON m.id = f.media_id WHERE f.extractor = ? "
             "AND f.version = ? AND f.fingerprint = m.fingerprint AND m.status = 'ok'", (name, spec.version)
         ).fetchone()[0]
         failed = failures.get(stage_of(name), 0)

@@ -341,11 +341,21 @@ def _v5_listeners(conn: sqlite3.Connection) -> None:
     conn.execute("DROP TABLE blocklist_v4")
 
 
+def _v7_features_current(conn: sqlite3.Connection) -> None:
+    # `status` counts each extractor's current results (version and fingerprint matching the file's): with the
+    # old (extractor, version) index SQLite scanned media and looked every row up (0.29 CPU-s at 100k items);
+    # this one covers the join's feature side (0.05 s). It starts with the old one's columns, which it replaces.
+    conn.execute("CREATE INDEX features_current ON features(extractor, version, media_id, fingerprint)")
+    conn.execute("DROP INDEX IF EXISTS features_extractor")
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _v1_initial),
     Migration(2, "index_items: dense ids of the similarity indexes", _v2_index_items),
     Migration(3, "the app: user_queue, blocklist, item_stats, file_status.ignored", _v3_app),
     Migration(4, "browse_facts: what the library table filters and sorts on", _v4_browse_facts),
     Migration(5, "listeners: events, queue and blocklist per listener", _v5_listeners),
+    # 6 is the search text migration's number; numbers need not follow on (migrate applies all above the file's).
+    Migration(7, "features_current: status counts current results from an index", _v7_features_current),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
