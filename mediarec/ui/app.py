@@ -68,7 +68,12 @@ def start(ctx: AppContext) -> None:
     later = [name for name in ctx.services if name not in FIRST]
     for name in FIRST:
         _start_service(ctx, name)
-    ctx.after_paint(lambda: [_start_service(ctx, name) for name in later])
+
+    def start_the_rest() -> None:
+        for name in later:
+            _start_service(ctx, name)
+
+    ctx.after_paint(start_the_rest)
 
 
 def _start_service(ctx: AppContext, name: str) -> None:
