@@ -16,8 +16,8 @@ from ...settings import Settings
 
 
 def scan_job(db_path: Path, settings: Settings, add: list[str], token: CancelToken) -> Job[Any]:
-    """Add `add` as library folders (if any) and scan every folder."""
-    return tasks.scan_task(db_path, settings, add, token)
+    """Add `add` as library folders and scan only them; with none, scan every folder."""
+    return tasks.scan_task(db_path, settings, add, token, only_added=bool(add))
 
 
 def first_ids() -> tasks.FirstIds:
