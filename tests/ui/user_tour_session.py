@@ -105,86 +105,104 @@ def clipped(window) -> list[str]:
     return out
 
 
+class Tour:
+    """The user's steps, each one what they do with the pointer and keys, then what they see (in `got`)."""
+
+    def __init__(self, ctx, got: dict):
+        self.ctx, self.w, self.got, self.step = ctx, ctx.window, got, 0
+        self.view = None
+
+    def shot(self, name: str) -> None:
+        self.step += 1
+        if SHOTS is None:
+            return
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        path = SHOTS / f"{self.step:02d}-{name}.png"
+        time.sleep(0.4)  # let what just happened paint
+        assert ui(lambda: QApplication.primaryScreen().grabWindow(0).save(str(path)))
+        self.got.setdefault("shots", []).append(str(path))
+
+    def row_point(self, row: int):
+        view = self.view
+        return ui(lambda: centre(view.table.viewport(), view.table.visualRect(view.model.index(row, 0))))
+
+    def cell(self, model, row: int, col: int):
+        return ui(lambda: model.data(model.index(row, col)))
+
+    def column(self, model, col: int) -> list:
+        return ui(lambda: [model.data(model.index(r, col)) for r in range(model.rowCount())])
+
+    def open_music(self) -> None:
+        w, sidebar = self.w, self.w.sidebar
+        entry = ui(lambda: sidebar.findItems("Music", Qt.MatchFlag.MatchStartsWith)[0])
+        click(ui(lambda: centre(sidebar.viewport(), sidebar.visualItemRect(entry))))
+        until(lambda: w.current_page == "Music", what="the Music page")
+        self.view = view = w.page("Music")
+        until(lambda: view.model.rowCount() >= 6, what="the songs listed")
+        self.got["clipped"] = ui(lambda: clipped(w))
+        self.shot("library-music")
+
+    def select_and_play(self) -> None:
+        """Click a row (it is selected), double-click another (it plays)."""
+        view, player, got = self.view, self.ctx.services["player"], self.got
+        click(self.row_point(1))
+        until(lambda: view.selected_ids(), what="a selected row")
+        got["selected"], got["selected_title"] = ui(view.selected_ids), self.cell(view.model, 1, 0)
+        self.shot("row-selected")
+        got["played"] = played = ui(lambda: view.model.row_id(2))
+        click(self.row_point(2), repeat=2)
+        until(lambda: player.current and player.current["id"] == played and player.playing, what="playback")
+        until(lambda: player.position > 0.5, what="the position to move")
+        self.shot("playing")
+
+    def pause_with_space(self) -> None:
+        player = self.ctx.services["player"]
+        xdo("key", "space")
+        until(lambda: not player.playing, what="Space to pause")
+        self.got["paused_by_space"] = True
+        self.shot("paused")
+
+    def filter(self, text: str) -> None:
+        """Ctrl+L goes to the filter; what is typed filters the table."""
+        view = self.view
+        xdo("key", "ctrl+l")
+        until(lambda: view.filter.hasFocus(), what="Ctrl+L to focus the filter")
+        xdo("type", "--delay", "60", text)
+        until(lambda: view.model.query.text == text and view.model.rowCount() == 2, what="the filter to apply")
+        self.got["filtered"] = sorted(self.column(view.model, 0))
+        self.shot("filtered")
+
+    def more_like_this(self) -> None:
+        """Right-click the first row, choose More like this: the results page lists what is like it."""
+        w, view, got = self.w, self.view, self.got
+        got["similar_to"] = self.cell(view.model, 0, 0)
+        click(self.row_point(0), button=3)
+        menu = until(QApplication.activePopupWidget, what="the context menu")
+        self.shot("context-menu")
+        item = ui(lambda: next(a for a in menu.actions() if a.text() == "More like this"))
+        click(ui(lambda: centre(menu, menu.actionGeometry(item))))
+        page = self.ctx.services["results"].page
+        until(lambda: w.page(w.current_page) is page, what="the results page")
+        until(lambda: page.model.rowCount() > 0, what="similar items listed")
+        got["results_heading"] = ui(lambda: page.heading.text())
+        got["results_titles"], got["results_kinds"] = self.column(page.model, 1), self.column(page.model, 3)
+        got["library_kind"] = self.cell(view.model, 0, 4)
+        got["clipped"] += ui(lambda: clipped(w))
+        self.shot("more-like-this")
+
+
 def tour(got: dict, ctx_box: list) -> None:
     ctx = until(lambda: ctx_box and ctx_box[0], what="the app to start")
     w = ctx.window
     until(lambda: w.isVisible() and w.windowHandle() is not None and w.windowHandle().isExposed(),
           what="the window on screen")
-    wid = ui(lambda: int(w.winId()))
-    xdo("windowfocus", "--sync", str(wid))
-    step = [0]
-
-    def shot(name: str) -> None:
-        step[0] += 1
-        if SHOTS is None:
-            return
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        path = SHOTS / f"{step[0]:02d}-{name}.png"
-        time.sleep(0.4)  # let what just happened paint
-        assert ui(lambda: QApplication.primaryScreen().grabWindow(0).save(str(path)))
-        got.setdefault("shots", []).append(str(path))
-
-    # The sidebar's Music entry, clicked.
-    sidebar = w.sidebar
-    entry = ui(lambda: sidebar.findItems("Music", Qt.MatchFlag.MatchStartsWith)[0])
-    music = ui(lambda: centre(sidebar.viewport(), sidebar.visualItemRect(entry)))
-    click(music)
-    until(lambda: w.current_page == "Music", what="the Music page")
-    view = w.page("Music")
-    until(lambda: view.model.rowCount() >= 6, what="the songs listed")
-    got["clipped"] = ui(lambda: clipped(w))
-    shot("library-music")
-
-    def row_point(row: int):
-        return ui(lambda: centre(view.table.viewport(), view.table.visualRect(view.model.index(row, 0))))
-
-    title_of = lambda row: ui(lambda: view.model.data(view.model.index(row, 0)))  # noqa: E731
-    # Click a row: it is selected.
-    click(row_point(1))
-    until(lambda: view.selected_ids(), what="a selected row")
-    got["selected"] = ui(view.selected_ids)
-    got["selected_title"] = title_of(1)
-    shot("row-selected")
-    # Double-click another: it plays, and the player records its start.
-    player = ctx.services["player"]
-    got["played_title"] = title_of(2)
-    played_id = ui(lambda: view.model.row_id(2))
-    click(row_point(2), repeat=2)
-    until(lambda: player.current and player.current["id"] == played_id and player.playing, what="playback")
-    until(lambda: player.position > 0.5, what="the position to move")
-    got["played"] = played_id
-    shot("playing")
-    # Space pauses.
-    xdo("key", "space")
-    until(lambda: not player.playing, what="Space to pause")
-    got["paused_by_space"] = True
-    shot("paused")
-    # Ctrl+L goes to the filter; what is typed filters the table.
-    xdo("key", "ctrl+l")
-    until(lambda: view.filter.hasFocus(), what="Ctrl+L to focus the filter")
-    xdo("type", "--delay", "60", "night")
-    until(lambda: view.model.query.text == "night" and view.model.rowCount() == 2, what="the filter to apply")
-    got["filtered"] = sorted(ui(lambda: [view.model.data(view.model.index(r, 0))
-                                         for r in range(view.model.rowCount())]))
-    shot("filtered")
-    # Right-click a row, choose More like this: the results page lists what is like it.
-    got["similar_to"] = title_of(0)
-    click(row_point(0), button=3)
-    menu = until(QApplication.activePopupWidget, what="the context menu")
-    shot("context-menu")
-    item = ui(lambda: next(a for a in menu.actions() if a.text() == "More like this"))
-    click(ui(lambda: centre(menu, menu.actionGeometry(item))))
-    page = ctx.services["results"].page
-    until(lambda: w.page(w.current_page) is page, what="the results page")
-    until(lambda: page.model.rowCount() > 0, what="similar items listed")
-    got["results_page"] = ui(lambda: w.current_page)
-    got["results_heading"] = ui(lambda: page.heading.text())
-    got["results_titles"] = ui(lambda: [page.model.data(page.model.index(r, 1))
-                                        for r in range(page.model.rowCount())])
-    got["results_kinds"] = ui(lambda: [page.model.data(page.model.index(r, 3)) for r in range(page.model.rowCount())])
-    got["library_kind"] = ui(lambda: view.model.data(view.model.index(0, 4)))
-    got["clipped"] += ui(lambda: clipped(w))
-    shot("more-like-this")
+    xdo("windowfocus", "--sync", str(ui(lambda: int(w.winId()))))  # no window manager gives it the keys
+    steps = Tour(ctx, got)
+    steps.open_music()
+    steps.select_and_play()
+    steps.pause_with_space()
+    steps.filter("night")
+    steps.more_like_this()
     _calls.put((w.close,))  # quitting: the app's loop ends with it, so nothing waits for an answer
 
 
