@@ -26,8 +26,8 @@ def _tasks():
 
 
 def scan_job(db_path: Path, settings: Settings, add: list[str], token: CancelToken) -> Job[Any]:
-    """Add `add` as library folders (if any) and scan every folder."""
-    return _tasks().scan_task(db_path, settings, add, token)
+    """Add `add` as library folders and scan only them; with none, scan every folder."""
+    return _tasks().scan_task(db_path, settings, add, token, only_added=bool(add))
 
 
 def first_ids() -> tasks.FirstIds:

@@ -105,6 +105,7 @@ def recommender(cache: dict, lib: "Library", index_dir, settings: "RecommendSett
         rec = None
     if rec is None:
         rec = cache["upnext"] = UpNext(lib, index_dir, settings=settings, save_every=30.0, listener=who)
+    rec.settings = settings  # what Settings says now (artist spacing, no-repeat window), not at the first list
     return rec
 
 

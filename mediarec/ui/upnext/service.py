@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 VISIBLE = 10       # generated items shown
 SPARES = 5         # kept back to replace removed ones at once
 REFILL_BELOW = 5   # generated items left that trigger a refill
-KIND_LABELS = {"any": "Music and video", "audio": "Music", "video": "Video"}
+KIND_LABELS = {"any": "Music and videos", "audio": "Music only", "video": "Videos only"}  # as results and journeys say
 
 
 class UpNextService(QObject):
