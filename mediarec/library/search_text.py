@@ -7,6 +7,7 @@ answer is exactly the one a LIKE over every row gives: the trigram index also fo
 would find "Über"), which LIKE and so the filter do not."""
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -50,7 +51,26 @@ def candidates(lib: "Library", long_words: list[str], short_words: list[str], sp
         listed = ids if listed is None else listed & ids
         if not word.isascii():
             tested.append(word)
-    return listed, [*tested, *short_words]
+    return listed, [*short_words, *tested]  # a common word last: the rarer test rejects most rows first
+
+
+def matching_ids(lib: "Library", words: list[str], spoken: bool = False) -> list[int]:
+    """Every id whose search text (or transcript, if `spoken`) holds every word, any status and kind: the
+    trigram lists narrowed by LIKE, or one LIKE scan of the search texts when no list narrows them."""
+    long_words, short_words = split(words)
+    listed, tested = candidates(lib, long_words, short_words, spoken)
+    if listed is not None and not tested:
+        return sorted(listed)
+    where, params = [], []
+    if listed is not None:
+        where.append("f.media_id IN (SELECT value FROM json_each(?))")
+        params.append(json.dumps(sorted(listed)))
+    for word in tested:
+        test, test_params = word_test(word, spoken, ident="f.media_id")
+        where.append(test)
+        params.extend(test_params)
+    return [r[0] for r in lib.conn.execute(
+        f"SELECT f.media_id FROM browse_facts f WHERE {' AND '.join(where) or '1'} ORDER BY f.media_id", params)]
 
 
 def word_ids(lib: "Library", word: str, spoken: bool) -> set[int] | None:

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import bisect
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
+from . import search_text
 from .codec import now
 
 if TYPE_CHECKING:
@@ -96,11 +98,18 @@ class TranscriptStore:
                ORDER BY rank LIMIT ?""", (match, kind, kind, limit))
         return [dict(r) for r in rows]
 
-    def match_media(self, terms: Sequence[str], kind: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    def match_media(self, terms: Sequence[str], kind: str | None = None, limit: int = 200,
+                    trigram: bool = True) -> list[dict[str, Any]]:
         """Files that are ok (and of `kind`) whose title, artist, album, genre or path contains every term
-        (case-insensitive), those with a term in the title first."""
+        (case-insensitive), those with a term in the title first. `trigram`: only the files whose search text
+        holds every term (library/search_text.py: trigram lists) are tested, instead of every file; the answer
+        is the same."""
         if not terms:
             return []
+        source, source_params = "media m", []
+        if trigram:  # a superset: the search text holds these fields (lower-cased), LIKE then decides
+            found = search_text.matching_ids(self.lib, list(terms))
+            source, source_params = "json_each(?) c CROSS JOIN media m ON m.id = c.value", [json.dumps(found)]
         fields = ("m.title", "m.artist", "m.album", "m.genre", "m.path")
         where, params, title_hits = [], [], []
         for term in terms:
@@ -110,9 +119,9 @@ class TranscriptStore:
             title_hits.append(like)
         order = " + ".join("(m.title LIKE ? ESCAPE '\\')" for _ in title_hits)
         rows = self.lib.query(
-            f"""SELECT m.id AS media_id, m.path, m.title, m.artist, m.kind FROM media m
+            f"""SELECT m.id AS media_id, m.path, m.title, m.artist, m.kind FROM {source}
                 WHERE m.status = 'ok' AND (? IS NULL OR m.kind = ?) AND {' AND '.join(where)}
-                ORDER BY {order} DESC, m.id LIMIT ?""", (kind, kind, *params, *title_hits, limit))
+                ORDER BY {order} DESC, m.id LIMIT ?""", (*source_params, kind, kind, *params, *title_hits, limit))
         return [dict(r) for r in rows]
 
     def count(self) -> int:

@@ -17,7 +17,7 @@ WIDTHS = {"title": 280, "artist": 160, "album": 160, "duration": 64, "kind": 60,
 
 
 class LibraryView(QWidget):
-    searched = Signal(str)  # a search over tags and transcripts was run (Enter in the box)
+    searched = Signal(str)  # the core search (tags, transcripts and meaning, ranked) was run: Enter in the box
 
     def __init__(self, name: str, service: LibraryService, actions: MediaActions, kind: str | None,
                  parent: QWidget | None = None):
@@ -27,7 +27,7 @@ class LibraryView(QWidget):
         self.filter = QLineEdit(self)
         self.filter.setObjectName("libraryFilter")
         self.filter.setClearButtonEnabled(True)
-        self.filter.setPlaceholderText("Filter by title, artist, album, folder…   Enter: search transcripts too")
+        self.filter.setPlaceholderText("Filter by title, artist, album, folder, words spoken…   Enter: search by meaning too")
         self.info = QLabel(self)
         self.info.setObjectName("libraryInfo")
         self.table = QTableView(self)
