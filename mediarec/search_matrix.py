@@ -31,27 +31,32 @@ class TextMatrix:
 
 
 _cache: dict[tuple[str, str, int], TextMatrix] = {}
+_checked: dict[tuple[str, str, int], tuple] = {}  # (connection, its data_version, its total_changes) last checked
 _lock = threading.Lock()
 
 
 def text_matrix(lib: "Library", extractor: str, version: int) -> TextMatrix:
     """Every stored vector of (extractor, version), from the cache when the rows are unchanged."""
     key = (str(lib.path) if lib.path is not None else f"memory-{id(lib.conn)}", extractor, version)
-    token = _token(lib, extractor, version)
+    # Nothing committed since the last check, by this connection or another: no need to count the rows again.
+    stamp = (lib.conn, lib.conn.execute("PRAGMA data_version").fetchone()[0], lib.conn.total_changes)
     with _lock:
-        held = _cache.get(key)
-    if held is not None and held.token == token:
+        held, checked = _cache.get(key), _checked.get(key)
+    if held is not None and checked is not None and checked[0] is stamp[0] and checked[1:] == stamp[1:]:
         return held
-    fresh = _read(lib, extractor, version, token)
+    token = _token(lib, extractor, version)
+    if held is None or held.token != token:
+        held = _read(lib, extractor, version, token)
     with _lock:
-        _cache[key] = fresh
-    return fresh
+        _cache[key], _checked[key] = held, stamp
+    return held
 
 
 def forget() -> None:
     """Drop every cached matrix (tests; a library closed for good)."""
     with _lock:
         _cache.clear()
+        _checked.clear()
 
 
 def _token(lib: "Library", extractor: str, version: int) -> tuple:

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from mediarec import search_matrix
-from mediarec.library import Library
+from mediarec.library import Library, transcripts
 from mediarec.search import search
 from search_factory import fill_search_library
 
@@ -29,7 +29,9 @@ def near(lib, media_id: int, noise: float, seed: int):
     return lambda _query: v
 
 
-def test_fast_search_equals_the_exact_one(library):
+@pytest.mark.parametrize("at_once", [5000, 40])
+def test_fast_search_equals_the_exact_one(library, monkeypatch, at_once):
+    monkeypatch.setattr(transcripts, "RANK_AT_ONCE", at_once)  # 40: tags are ranked a chunk at a time
     ids = library.media.ids()
     meaning_hits = 0
     for n, query in enumerate(QUERIES):
@@ -70,3 +72,16 @@ def test_the_matrix_is_read_once_while_nothing_changes(library, monkeypatch):
     for query in ("gold", "blue night", "welcome"):
         search(library, query, embed=embed)
     assert len(reads) == 1
+
+
+def test_a_vector_written_by_another_connection_is_searched_at_once(library):
+    target = library.media.ids()[30]
+    embed = near(library, library.media.ids()[40], noise=0.0, seed=0)
+    search(library, "zzzq", embed=embed)  # cached and checked
+    fp = library.conn.execute("SELECT fingerprint FROM media WHERE id = ?", (target,)).fetchone()[0]
+    with Library(library.path) as writer:  # the analysis runner's own connection
+        writer.features.put(target, "text.embedding", 2, fp, -embed(""), {})
+        writer.features.put(target, "text.embedding", 2, fp, embed(""), {})
+    hits = search(library, "zzzq", embed=embed)
+    assert target in [h.id for h in hits[:2]]
+    assert hits == search(library, "zzzq", embed=embed, exact=True)

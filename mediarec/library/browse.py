@@ -7,7 +7,6 @@ candidates first (library/search_text.py); mood and tempo come from the same tab
 played from item_stats (v3), so every sort column is an index walk that stops at the page's end."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -69,45 +68,28 @@ def plan(lib: "Library", q: Query, for_count: bool = False) -> tuple[str, str, l
     out of the index choice with a unary + so the sort column's index drives the walk."""
     plus = "" if for_count else "+"
     long_words, short_words = search_text.split(q.words())
-    listed, tested = search_text.candidates(lib, long_words, short_words, q.spoken)
-    matches = None if for_count or not (long_words or short_words) else _few_matches(lib, q, listed, tested)
+    source, source_params, tested = search_text.candidates(long_words, short_words, q.spoken)
+    matches = None
+    if not for_count and (long_words or short_words):
+        found = search_text.matching_ids(lib, q.words(), q.spoken, limit=FEW)
+        matches = found if len(found) < FEW else None
     sql, params = [f"{plus}m.status = 'ok'"], []
     if matches is not None:  # the whole answer, fewer than FEW ids: sorting them beats any walk
         sql.append(f"m.id IN ({','.join('?' * len(matches))})")
         params.extend(matches)
-    elif listed is not None:  # the trigram candidates: they drive a count; a walk tests its index entries on them
-        sql.append(f"{plus}m.id IN (SELECT value FROM json_each(?))")
-        params.append(json.dumps(sorted(listed)))
+    elif for_count and source is not None:  # the candidates drive the count, what they leave open is tested
+        sql.append(f"m.id IN ({source})")
+        params.extend(source_params)
     if q.kind:
         indexed = for_count or (q.sort == "title" and matches is None)  # media_kind_title serves that walk
         sql.append("m.kind = ?" if indexed else "+m.kind = ?")
         params.append(q.kind)
-    if matches is None:  # what no list answered is tested row by row
-        for word in (tested if listed is not None else (*long_words, *short_words)):
-            test, test_params = search_text.word_test(word, q.spoken)
-            sql.append(test)
-            params.extend(test_params)
-    return _FROM, " AND ".join(sql), params
-
-
-def _few_matches(lib: "Library", q: Query, listed: set[int] | None, tested: list[str]) -> list[int] | None:
-    """The ids matching every word when there are fewer than FEW, else None. The candidates (trigram lists, else
-    every row) are tested and the test stops at FEW, so a common word with a rare short one ("gold 12") costs
-    one pass over the common word's list, and a short word alone one scan of the search texts, instead of a
-    walk of the sort index past most of the library."""
-    if listed is not None and not tested:
-        return sorted(listed) if len(listed) < FEW else None
-    where, params = [], []
-    if listed is not None:
-        where.append("f.media_id IN (SELECT value FROM json_each(?))")
-        params.append(json.dumps(sorted(listed)))
-    for word in tested:
-        test, test_params = search_text.word_test(word, q.spoken, ident="f.media_id")
-        where.append(test)
+    if matches is None:  # a count tests what its candidates leave open; a walk (dense: >= FEW) every word
+        words = tested if for_count and source is not None else (*long_words, *short_words)
+        test, test_params = search_text.tests(list(words), q.spoken)
+        sql.append(test)
         params.extend(test_params)
-    found = [r[0] for r in lib.conn.execute(
-        f"SELECT f.media_id FROM browse_facts f WHERE {' AND '.join(where)} LIMIT {FEW}", params)]
-    return found if len(found) < FEW else None
+    return _FROM, " AND ".join(sql), params
 
 
 def count(lib: "Library", q: Query) -> int:

@@ -7,7 +7,6 @@ answer is exactly the one a LIKE over every row gives: the trigram index also fo
 would find "Über"), which LIKE and so the filter do not."""
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -31,58 +30,49 @@ def like(word: str) -> str:
     return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-COMMON = 30_000
-"""A word in more items (or transcripts) than this is not listed (reading its list costs more than testing rows for it: a
-common word's rows are met early in any walk); it is tested with LIKE like a short word."""
+def candidates(long_words: list[str], short_words: list[str], spoken: bool) -> tuple[str | None, list[Any], list[str]]:
+    """(a SELECT of ids that may match, its parameters, the words to test on them with LIKE). The ids are those
+    whose tags or path hold every long word (one FTS query: the index intersects them), and with `spoken` also
+    those whose transcript holds any of them (a word may be in the title, another in what is said), so each
+    candidate is then tested for every word. ASCII words the tags' query answered alone need no test (trigram
+    and LIKE fold ASCII case alike); short words and words with other letters always do. None: no long word."""
+    if not long_words:
+        return None, [], list(short_words)
+    sql = "SELECT rowid AS id FROM browse_fts WHERE browse_fts MATCH ?"
+    params: list[Any] = [" AND ".join(phrase(w) for w in long_words)]
+    if not spoken:
+        return sql, params, [*short_words, *(w for w in long_words if not w.isascii())]
+    # UNION ALL streams (a duplicate id only repeats a test); UNION would collect every id before the first row
+    sql += " UNION ALL SELECT rowid FROM spoken_fts WHERE spoken_fts MATCH ?"
+    params.append(" OR ".join(phrase(w) for w in long_words))
+    if len(long_words) == 1:  # either query alone vouches for its one word
+        return sql, params, [*short_words, *(w for w in long_words if not w.isascii())]
+    return sql, params, [*short_words, *long_words]
 
 
-def candidates(lib: "Library", long_words: list[str], short_words: list[str], spoken: bool
-               ) -> tuple[set[int] | None, list[str]]:
-    """(ids that may match: the intersection of the long words' trigram lists, None when no list narrows it,
-    the words still to be tested on them with LIKE). ASCII words a list answered need no test (trigram and LIKE
-    fold the same case there); short words, common words and words with other letters do."""
-    listed: set[int] | None = None
-    tested = []
-    for word in long_words:
-        ids = None if listed is not None and not listed else word_ids(lib, word, spoken)
-        if ids is None:
-            tested.append(word)
-            continue
-        listed = ids if listed is None else listed & ids
-        if not word.isascii():
-            tested.append(word)
-    return listed, [*short_words, *tested]  # a common word last: the rarer test rejects most rows first
-
-
-def matching_ids(lib: "Library", words: list[str], spoken: bool = False) -> list[int]:
-    """Every id whose search text (or transcript, if `spoken`) holds every word, any status and kind: the
-    trigram lists narrowed by LIKE, or one LIKE scan of the search texts when no list narrows them."""
+def matching_ids(lib: "Library", words: list[str], spoken: bool = False, limit: int = -1) -> list[int]:
+    """Ids whose search text (or transcript, if `spoken`) holds every word, any status and kind, up to `limit`
+    (-1: all): the candidates tested, or one LIKE scan of the search texts when no word is long."""
     long_words, short_words = split(words)
-    listed, tested = candidates(lib, long_words, short_words, spoken)
-    if listed is not None and not tested:
-        return sorted(listed)
-    where, params = [], []
-    if listed is not None:
-        where.append("f.media_id IN (SELECT value FROM json_each(?))")
-        params.append(json.dumps(sorted(listed)))
-    for word in tested:
-        test, test_params = word_test(word, spoken, ident="f.media_id")
-        where.append(test)
+    source, params, tested = candidates(long_words, short_words, spoken)
+    where, test_params = tests(tested, spoken, ident="f.media_id")
+    if source is not None and not tested:
+        sql = f"SELECT id FROM ({source}) LIMIT ?"
+    elif source is not None:
+        sql = f"SELECT c.id FROM ({source}) c JOIN browse_facts f ON f.media_id = c.id WHERE {where} LIMIT ?"
+    else:
+        sql = f"SELECT f.media_id FROM browse_facts f WHERE {where} LIMIT ?"
+    return list(dict.fromkeys(r[0] for r in lib.conn.execute(sql, [*params, *test_params, limit])))
+
+
+def tests(words: list[str], spoken: bool, facts: str = "f", ident: str = "m.id") -> tuple[str, list[Any]]:
+    """The AND of word_test for each word ('1' for none)."""
+    sql, params = [], []
+    for word in words:
+        test, test_params = word_test(word, spoken, facts, ident)
+        sql.append(test)
         params.extend(test_params)
-    return [r[0] for r in lib.conn.execute(
-        f"SELECT f.media_id FROM browse_facts f WHERE {' AND '.join(where) or '1'} ORDER BY f.media_id", params)]
-
-
-def word_ids(lib: "Library", word: str, spoken: bool) -> set[int] | None:
-    """The ids whose tags or path (or transcript, if `spoken`) may hold a long word; None above COMMON."""
-    found: set[int] = set()
-    for table in ("browse_fts", "spoken_fts") if spoken else ("browse_fts",):
-        rows = lib.conn.execute(f"SELECT rowid FROM {table} WHERE {table} MATCH ? LIMIT ?",
-                                (phrase(word), COMMON + 1)).fetchall()
-        if len(rows) > COMMON:
-            return None
-        found.update(r[0] for r in rows)
-    return found
+    return " AND ".join(sql) or "1", params
 
 
 def word_test(word: str, spoken: bool, facts: str = "f", ident: str = "m.id") -> tuple[str, list[Any]]:

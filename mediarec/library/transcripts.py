@@ -42,6 +42,10 @@ class TimedTranscript:
         return i if i >= 0 else None
 
 
+RANK_AT_ONCE = 5000
+"""match_media ranks up to this many candidate files in one query; more are ranked a chunk at a time."""
+
+
 class TranscriptStore:
     def __init__(self, lib: "Library"):
         self.lib = lib
@@ -106,23 +110,40 @@ class TranscriptStore:
         is the same."""
         if not terms:
             return []
-        source, source_params = "media m", []
-        if trigram:  # a superset: the search text holds these fields (lower-cased), LIKE then decides
-            found = search_text.matching_ids(self.lib, list(terms))
-            source, source_params = "json_each(?) c CROSS JOIN media m ON m.id = c.value", [json.dumps(found)]
         fields = ("m.title", "m.artist", "m.album", "m.genre", "m.path")
         where, params, title_hits = [], [], []
         for term in terms:
-            like = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            like = search_text.like(term)
             where.append("(" + " OR ".join(f"{f} LIKE ? ESCAPE '\\'" for f in fields) + ")")
             params += [like] * len(fields)
             title_hits.append(like)
-        order = " + ".join("(m.title LIKE ? ESCAPE '\\')" for _ in title_hits)
-        rows = self.lib.query(
-            f"""SELECT m.id AS media_id, m.path, m.title, m.artist, m.kind FROM {source}
-                WHERE m.status = 'ok' AND (? IS NULL OR m.kind = ?) AND {' AND '.join(where)}
-                ORDER BY {order} DESC, m.id LIMIT ?""", (*source_params, kind, kind, *params, *title_hits, limit))
-        return [dict(r) for r in rows]
+        in_title = " + ".join("(m.title LIKE ? ESCAPE '\\')" for _ in title_hits)
+        test = f"m.status = 'ok' AND (? IS NULL OR m.kind = ?) AND {' AND '.join(where)}"
+        if not trigram:
+            return [dict(r) for r in self.lib.query(
+                f"""SELECT m.id AS media_id, m.path, m.title, m.artist, m.kind FROM media m WHERE {test}
+                    ORDER BY {in_title} DESC, m.id LIMIT ?""", (kind, kind, *params, *title_hits, limit))]
+        # a superset: the search text holds these fields (lower-cased); the LIKEs above then decide
+        found = sorted(search_text.matching_ids(self.lib, list(terms)))
+        source = "json_each(?) c CROSS JOIN media m ON m.id = c.value"
+        if len(found) <= RANK_AT_ONCE:
+            return [dict(r) for r in self.lib.query(
+                f"""SELECT m.id AS media_id, m.path, m.title, m.artist, m.kind FROM {source} WHERE {test}
+                    ORDER BY {in_title} DESC, m.id LIMIT ?""",
+                (json.dumps(found), kind, kind, *params, *title_hits, limit))]
+        # Many: rank level by level (all terms in the title, then one fewer...), ids ascending a chunk at a time,
+        # so a common query stops at `limit` rows instead of testing and sorting every match.
+        out: list[dict[str, Any]] = []
+        for level in range(len(terms), -1, -1):
+            for start in range(0, len(found), RANK_AT_ONCE):
+                chunk = json.dumps(found[start:start + RANK_AT_ONCE])
+                out += [dict(r) for r in self.lib.query(
+                    f"""SELECT m.id AS media_id, m.path, m.title, m.artist, m.kind FROM {source}
+                        WHERE {in_title} = ? AND {test} ORDER BY m.id LIMIT ?""",
+                    (chunk, *title_hits, level, kind, kind, *params, limit - len(out)))]
+                if len(out) >= limit:
+                    return out
+        return out
 
     def count(self) -> int:
         """Files with a stored transcript (including those stored as "no speech")."""

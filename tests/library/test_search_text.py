@@ -52,10 +52,9 @@ def all_ids(lib, q: Query, size: int = 500) -> list[int]:
         offset += size
 
 
-@pytest.mark.parametrize("few, common", [(browse.FEW, search_text.COMMON), (20, 150)])
-def test_every_filter_equals_the_like_scan_whatever_the_plan(library, monkeypatch, few, common):
-    monkeypatch.setattr(browse, "FEW", few)  # small: the lists overflow and the walks run at 3,000 items
-    monkeypatch.setattr(search_text, "COMMON", common)
+@pytest.mark.parametrize("few", [browse.FEW, 20])
+def test_every_filter_equals_the_like_scan_whatever_the_plan(library, monkeypatch, few):
+    monkeypatch.setattr(browse, "FEW", few)  # small: the answers overflow and the walks run at 3,000 items
     seen_spoken_only = False
     for text in FILTERS:
         for spoken in (True, False):
