@@ -55,6 +55,8 @@ def matching_ids(lib: "Library", words: list[str], spoken: bool = False, limit: 
     (-1: all): the candidates tested, or one LIKE scan of the search texts when no word is long."""
     long_words, short_words = split(words)
     source, params, tested = candidates(long_words, short_words, spoken)
+    if source is not None and short_words and _common(lib, source, params):
+        source, params, tested = None, [], [*short_words, *long_words]  # the short words are the rarer test
     where, test_params = tests(tested, spoken, ident="f.media_id")
     if source is not None and not tested:
         sql = f"SELECT id FROM ({source}) LIMIT ?"
@@ -63,6 +65,18 @@ def matching_ids(lib: "Library", words: list[str], spoken: bool = False, limit: 
     else:
         sql = f"SELECT f.media_id FROM browse_facts f WHERE {where} LIMIT ?"
     return list(dict.fromkeys(r[0] for r in lib.conn.execute(sql, [*params, *test_params, limit])))
+
+
+COMMON_SHARE = 0.25
+"""Candidates of more than this share of the library cost more to stream and test than one scan of the search
+texts that tests the short words first (a common word with a number: "artist 37")."""
+
+
+def _common(lib: "Library", source: str, params: list[Any]) -> bool:
+    size = lib.conn.execute("SELECT max(id) FROM media").fetchone()[0] or 0  # the rowid's end: no count
+    cap = max(1000, int(size * COMMON_SHARE))
+    return lib.conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM ({source}) LIMIT ?)",
+                            [*params, cap]).fetchone()[0] >= cap
 
 
 def tests(words: list[str], spoken: bool, facts: str = "f", ident: str = "m.id") -> tuple[str, list[Any]]:
