@@ -71,8 +71,7 @@ def plan(lib: "Library", q: Query, for_count: bool = False) -> tuple[str, str, l
     source, source_params, tested = search_text.candidates(long_words, short_words, q.spoken)
     matches = None
     if not for_count and (long_words or short_words):
-        found = search_text.matching_ids(lib, q.words(), q.spoken, limit=FEW)
-        matches = found if len(found) < FEW else None
+        matches = search_text.matching_ids(lib, q.words(), q.spoken, limit=FEW)
     sql, params = [f"{plus}m.status = 'ok'"], []
     if matches is not None:  # the whole answer, fewer than FEW ids: sorting them beats any walk
         sql.append(f"m.id IN ({','.join('?' * len(matches))})")

@@ -50,9 +50,10 @@ def candidates(long_words: list[str], short_words: list[str], spoken: bool) -> t
     return sql, params, [*short_words, *long_words]
 
 
-def matching_ids(lib: "Library", words: list[str], spoken: bool = False, limit: int = -1) -> list[int]:
-    """Ids whose search text (or transcript, if `spoken`) holds every word, any status and kind, up to `limit`
-    (-1: all): the candidates tested, or one LIKE scan of the search texts when no word is long."""
+def matching_ids(lib: "Library", words: list[str], spoken: bool = False, limit: int = -1) -> list[int] | None:
+    """Ids whose search text (or transcript, if `spoken`) holds every word, any status and kind: the candidates
+    tested, or one LIKE scan of the search texts when no word is long. None when there are `limit` or more
+    (-1: no limit)."""
     long_words, short_words = split(words)
     source, params, tested = candidates(long_words, short_words, spoken)
     if source is not None and short_words and _common(lib, source, params):
@@ -64,7 +65,10 @@ def matching_ids(lib: "Library", words: list[str], spoken: bool = False, limit: 
         sql = f"SELECT c.id FROM ({source}) c JOIN browse_facts f ON f.media_id = c.id WHERE {where} LIMIT ?"
     else:
         sql = f"SELECT f.media_id FROM browse_facts f WHERE {where} LIMIT ?"
-    return list(dict.fromkeys(r[0] for r in lib.conn.execute(sql, [*params, *test_params, limit])))
+    rows = lib.conn.execute(sql, [*params, *test_params, limit]).fetchall()
+    if 0 <= limit <= len(rows):  # counted with the repeats UNION ALL may bring: the answer may go on
+        return None
+    return list(dict.fromkeys(r[0] for r in rows))
 
 
 COMMON_SHARE = 0.25

@@ -124,7 +124,7 @@ class TranscriptStore:
                 f"""SELECT m.id AS media_id, m.path, m.title, m.artist, m.kind FROM media m WHERE {test}
                     ORDER BY {in_title} DESC, m.id LIMIT ?""", (kind, kind, *params, *title_hits, limit))]
         # a superset: the search text holds these fields (lower-cased); the LIKEs above then decide
-        found = sorted(search_text.matching_ids(self.lib, list(terms)))
+        found = sorted(search_text.matching_ids(self.lib, list(terms)) or [])
         source = "json_each(?) c CROSS JOIN media m ON m.id = c.value"
         if len(found) <= RANK_AT_ONCE:
             return [dict(r) for r in self.lib.query(
