@@ -76,15 +76,20 @@ def plan(lib: "Library", q: Query, for_count: bool = False) -> tuple[str, str, l
     if matches is not None:  # the whole answer, fewer than FEW ids: sorting them beats any walk
         sql.append(f"m.id IN ({','.join('?' * len(matches))})")
         params.extend(matches)
-    elif for_count and source is not None:  # the candidates drive the count, what they leave open is tested
-        sql.append(f"m.id IN ({source})")
+    elif source is not None and (for_count or not search_text.common(lib, source, source_params)):
+        # The candidates drive a count; a walk checks each index entry's id against them (made once) before
+        # reading its row: "velvet" read 7,800 rows to fill a page, 35 ms, and now 8 ms. A common word's
+        # candidates cost more to collect than the walk, which meets its rows early anyway.
+        sql.append(f"{plus}m.id IN ({source})")
         params.extend(source_params)
+    else:
+        source = None
     if q.kind:
         indexed = for_count or (q.sort == "title" and matches is None)  # media_kind_title serves that walk
         sql.append("m.kind = ?" if indexed else "+m.kind = ?")
         params.append(q.kind)
-    if matches is None:  # a count tests what its candidates leave open; a walk (dense: >= FEW) every word
-        words = tested if for_count and source is not None else (*long_words, *short_words)
+    if matches is None:  # what the candidates leave open is tested; without them every word
+        words = tested if source is not None else (*long_words, *short_words)
         test, test_params = search_text.tests(list(words), q.spoken)
         sql.append(test)
         params.extend(test_params)

@@ -56,7 +56,7 @@ def matching_ids(lib: "Library", words: list[str], spoken: bool = False, limit: 
     (-1: no limit)."""
     long_words, short_words = split(words)
     source, params, tested = candidates(long_words, short_words, spoken)
-    if source is not None and short_words and _common(lib, source, params):
+    if source is not None and short_words and common(lib, source, params):
         source, params, tested = None, [], [*short_words, *long_words]  # the short words are the rarer test
     where, test_params = tests(tested, spoken, ident="f.media_id")
     if source is not None and not tested:
@@ -76,7 +76,8 @@ COMMON_SHARE = 0.25
 texts that tests the short words first (a common word with a number: "artist 37")."""
 
 
-def _common(lib: "Library", source: str, params: list[Any]) -> bool:
+def common(lib: "Library", source: str, params: list[Any]) -> bool:
+    """Whether the candidates are more than COMMON_SHARE of the library (counted only that far)."""
     size = lib.conn.execute("SELECT max(id) FROM media").fetchone()[0] or 0  # the rowid's end: no count
     cap = max(1000, int(size * COMMON_SHARE))
     return lib.conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM ({source}) LIMIT ?)",
