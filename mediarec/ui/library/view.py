@@ -27,7 +27,8 @@ class LibraryView(QWidget):
         self.filter = QLineEdit(self)
         self.filter.setObjectName("libraryFilter")
         self.filter.setClearButtonEnabled(True)
-        self.filter.setPlaceholderText("Filter by title, artist, album, folder, words spoken…   Enter: search by meaning too")
+        self.filter.setPlaceholderText(
+            "Filter by title, artist, album, folder, words spoken…   Enter: search by meaning too")
         self.info = QLabel(self)
         self.info.setObjectName("libraryInfo")
         self.table = QTableView(self)
