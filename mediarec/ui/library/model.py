@@ -58,7 +58,11 @@ class LibraryTableModel(QAbstractTableModel):
         self.total = None
         self.endResetModel()
         self.fetchMore(QModelIndex())
-        self._count_timer.start(count_after_ms)
+        self._count_timer.stop()
+        if count_after_ms:
+            self._count_timer.start(count_after_ms)
+        else:
+            self._count()
 
     def set_filter(self, text: str) -> None:
         if text != self.query.text or self._fixed:

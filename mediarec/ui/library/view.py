@@ -42,7 +42,7 @@ class LibraryView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.table)
         self._debounce = QTimer(self, singleShot=True, interval=120)
-        self._debounce.timeout.connect(lambda: self.model.set_filter(self.filter.text().strip()))
+        self._debounce.timeout.connect(self._apply_filter)
         self.filter.textChanged.connect(lambda _t: self._debounce.start())
         self.filter.returnPressed.connect(self.search)
         self.model.total_changed.connect(self._show_total)
@@ -142,6 +142,12 @@ class LibraryView(QWidget):
 
     def _on_search_error(self, message: str) -> None:
         self.info.setText(message)
+
+    def _apply_filter(self) -> None:
+        text = self.filter.text().strip()
+        if text != self.model.query.text or self.model.showing_results:
+            self.info.setText("")  # the old total would be wrong until the new one is counted (after a pause)
+        self.model.set_filter(text)
 
     def _show_total(self, n: int) -> None:
         if not self.model.showing_results:

@@ -214,4 +214,8 @@ def test_typing_matches_what_is_said_and_counts_once_typing_pauses(qtbot, genera
     qtbot.waitUntil(lambda: view.model.total == 1, timeout=5000)
     assert counts == ["submarine"]  # one count, after the pause, not one per keystroke
     assert view.info.text() == "1 item match"
+    view.filter.setText("aboard")  # typed in the box: until the new count, no stale total is shown
+    qtbot.waitUntil(lambda: view.model.query.text == "aboard", timeout=5000)
+    assert view.info.text() in ("", "1 item match") and view.model.total in (None, 1)
+    qtbot.waitUntil(lambda: view.info.text() == "1 item match", timeout=5000)
     ctx.window.close()
