@@ -156,6 +156,9 @@ def _duration(container, stream) -> float | None:
     return None
 
 
+PREALLOCATE_S = 600.0
+"""Seconds of samples a whole-file decode reserves up front, at most (see _decode_range)."""
+
 _SCALE = {"u8": 1 / 128.0, "s16": 1 / 32768.0, "s32": 1 / 2147483648.0, "s64": 1 / 9223372036854775808.0,
           "flt": 1.0, "dbl": 1.0}
 
@@ -258,7 +261,9 @@ def _decode_range(container, stream, start: float, end: float, duration: float) 
                 t = float(frame.pts * frame.time_base) if frame.pts is not None else start
                 skip = max(0, int((start - t) * rate)) if start > 0 else 0
                 enough = None if want is None else want + skip
-                whole = int(max(0.0, duration - start) * rate) + skip + rate  # a second spare: no regrowth
+                # The declared length and a second spare (no regrowth), but at most PREALLOCATE_S: a
+                # damaged header may declare hours; the buffer grows if the audio really goes on.
+                whole = int(min(max(0.0, duration - start), PREALLOCATE_S) * rate) + skip + rate
                 buffer = _SampleBuffer(frame, whole if want is None else enough + frame.samples)
             if not buffer.add(frame):
                 enough = 0  # a mid-stream layout change: keep what we have rather than mix layouts
