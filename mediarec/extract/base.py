@@ -86,6 +86,11 @@ class MediaInput:
         assert self._audio is not None
         return self._audio if rate is None else self._audio.at(rate)
 
+    @property
+    def decoded(self) -> DecodedAudio | None:
+        """The shared decode if an extractor has asked for it (without decoding)."""
+        return self._audio
+
     def result(self, name: str) -> FeatureResult | None:
         return self.results.get(name)
 

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
-from ..library import Library
 from .base import FeatureResult, Transcript
 from .registry import create, ordered
+
+if TYPE_CHECKING:  # workers import Task from here and never open the library: sqlite and the stores stay out
+    from ..library import Library
 
 STAGE_PREFIX = "analyze:"
 
