@@ -149,7 +149,8 @@ class SpeechTranscript(Extractor):
         setup still fails here, once, and not on every file."""
         self.settings = speech_settings(runtime)
         self.runtime = runtime
-        _faster_vad(runtime.models_dir)
+        global _VAD_MODELS_DIR
+        _VAD_MODELS_DIR = runtime.models_dir  # the faster VAD is set up on first use (`speech_timestamps`)
         path = resolve_model(self.settings.model, runtime.models_dir)  # joins the optional base model once
         self.model_name = self.settings.model if self.settings.model in ("tiny.en", "base") else path.name
 
@@ -244,11 +245,11 @@ class SpeechTranscript(Extractor):
     def _transcribe(self, samples: np.ndarray, language: str | None):
         """(segments, speech seconds, dropped segment count, info) of one piece; VAD first."""
         from faster_whisper.transcribe import restore_speech_timestamps
-        from faster_whisper.vad import collect_chunks, get_speech_timestamps
+        from faster_whisper.vad import collect_chunks
 
         if samples.size < RATE // 10:
             return [], 0.0, 0, None
-        chunks = get_speech_timestamps(samples, vad_options())
+        chunks = speech_timestamps(samples)
         if not chunks:
             return [], 0.0, 0, None
         speech = np.concatenate(collect_chunks(samples, chunks)[0])
@@ -341,8 +342,6 @@ def voice_share(samples: np.ndarray) -> tuple[float, float]:
     """(share, seconds probed): the share of PROBE_WINDOWS windows of PROBE_WINDOW seconds, spread
     evenly over 16 kHz `samples`, that Silero VAD calls speech (the whole signal when it is shorter
     than the windows together)."""
-    from faster_whisper.vad import get_speech_timestamps
-
     width = int(PROBE_WINDOW * RATE)
     if samples.size <= PROBE_WINDOWS * width:
         probe = samples
@@ -351,14 +350,12 @@ def voice_share(samples: np.ndarray) -> tuple[float, float]:
         probe = np.concatenate([samples[s:s + width] for s in starts])
     if probe.size < RATE // 10:
         return 0.0, probe.size / RATE
-    chunks = get_speech_timestamps(probe, vad_options())
+    chunks = speech_timestamps(probe)
     return sum(c["end"] - c["start"] for c in chunks) / probe.size, probe.size / RATE
 
 
 def _has_speech(samples: np.ndarray) -> bool:
-    from faster_whisper.vad import get_speech_timestamps
-
-    return samples.size >= RATE // 10 and bool(get_speech_timestamps(samples, vad_options()))
+    return samples.size >= RATE // 10 and bool(speech_timestamps(samples))
 
 
 def _spans(duration: float, cap: float) -> list[tuple[float, float]]:
@@ -399,15 +396,27 @@ def _vocal_evidence(attrs: dict[str, Any]) -> tuple[float | None, float]:
     return vocal, none
 
 
-def _faster_vad(models_dir: str) -> None:
-    """Silero VAD with its STFT in numpy (models/silero_vad.py: same probabilities, 1.5x faster) for
-    every VAD call here; where it cannot be set up, faster-whisper's own model runs, with the reason logged."""
-    from ..models import silero_vad
+_VAD_MODELS_DIR: str | None = None  # set by load(): where the faster VAD's graph is cached
+_vad_ready = False
 
-    try:
-        silero_vad.install(models_dir)
-    except Exception as exc:  # noqa: BLE001 - the shipped model still works, only slower
-        log.warning("faster Silero VAD unavailable, using faster-whisper's: %s: %s", type(exc).__name__, exc)
+
+def speech_timestamps(samples: np.ndarray) -> list[dict]:
+    """faster-whisper's get_speech_timestamps with our options, run by Silero VAD with its STFT in numpy
+    (models/silero_vad.py: the same probabilities, 1.5x faster), set up on the first call of this
+    process: a library of instrumentals the gate stops never imports faster-whisper at all. Where that
+    model cannot be set up, faster-whisper's own runs, with the reason logged."""
+    global _vad_ready
+    from faster_whisper import vad
+
+    if not _vad_ready and _VAD_MODELS_DIR:
+        from ..models import silero_vad
+
+        try:
+            silero_vad.install(_VAD_MODELS_DIR)
+        except Exception as exc:  # noqa: BLE001 - the shipped model still works, only slower
+            log.warning("faster Silero VAD unavailable, using faster-whisper's: %s: %s", type(exc).__name__, exc)
+        _vad_ready = True
+    return vad.get_speech_timestamps(samples, vad_options())
 
 
 def _device(device: str) -> tuple[str, str]:
