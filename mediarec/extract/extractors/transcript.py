@@ -5,9 +5,9 @@ no invented text. Decoding is set so it neither loops nor hallucinates (temperat
 fallback, no conditioning on previous text), and segments whose statistics say "junk" are dropped.
 Videos and spoken-word audio (by genre or folder) are always transcribed. Other audio files (music,
 cues, clips) are transcribed only when there is a voice to hear (`voice_gate`: the music tagger's vocal
-tags, else vibenet's instrumentalness, else a short voice-activity probe); the rest are stored as "no speech" without loading Whisper.
-Songs are transcribed for lyrics only up to `speech.max_music_seconds`. Models are always loaded from a
-local folder, never by hub name, and only when a file needs them."""
+tags, else vibenet's instrumentalness, else a short voice-activity probe); the rest are stored as "no
+speech" without loading Whisper. Songs are transcribed for lyrics only up to `speech.max_music_seconds`.
+Models are always loaded from a local folder, never by hub name, and only when a file needs them."""
 from __future__ import annotations
 
 import logging
