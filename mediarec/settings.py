@@ -45,8 +45,8 @@ class AudioSettings:
     """Files up to this many seconds are analysed whole; longer ones by excerpt windows."""
     windows: int = 6
     """Excerpt windows for long files, spread over the duration."""
-    window: float = 20.0
-    """Seconds per excerpt window."""
+    window: float = 12.0
+    """Seconds per excerpt window (see media.audio.ExcerptPolicy for why 12)."""
     musicnn_patches: int = 8
     """3-second patches the music tagger (audio.musicnn) reads per file, spread over the decoded audio."""
     musicnn_int8: bool = True

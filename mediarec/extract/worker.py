@@ -84,9 +84,21 @@ def run_task(task: Task) -> dict[str, Outcome]:
         out[name] = _run_one(ext, media)
         out[name].seconds = time.process_time() - started - (media.decode_seconds - decoded_before)
         if out[name].result is not None:
+            _note_excerpt(ext, media, out[name].result)
             media.results[name] = out[name].result
     out[DECODE] = Outcome(seconds=media.decode_seconds)
     return out
+
+
+def _note_excerpt(ext: Extractor, media: MediaInput, result: FeatureResult) -> None:
+    """Record which part of the file an audio result describes (attrs["excerpt"]: "whole", "6x12s").
+
+    A new excerpt policy does not bump the extractors' versions: that would make every stored row stale
+    and re-analyse whole libraries for features that bench/excerpt_quality.py shows agree within noise
+    (see ExcerptPolicy). Rows of both policies stay comparable, and this attribute tells them apart."""
+    decoded = media.decoded
+    if ext.spec.audio_rate is not None and decoded is not None and "excerpt" not in result.attrs:
+        result.attrs["excerpt"] = media.policy.label(decoded.ranges)
 
 
 def _run_one(ext: Extractor, media: MediaInput) -> Outcome:
