@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mediarec.extract import worker
 from mediarec.extract.runner import analyze
 from mediarec.jobs import run_job
 from mediarec.library import Library
@@ -41,6 +42,7 @@ def generated(tmp_path):
 
 def _analysed(path, root, batch, monkeypatch):
     monkeypatch.setenv("MEDIAREC_BATCH", batch)
+    monkeypatch.setattr(worker, "_EXTRACTORS", {})  # in-process runs share loaded extractors: load afresh
     lib = Library(path)
     lib.roots.add(root)
     run_job(scan(lib))
