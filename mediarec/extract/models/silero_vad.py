@@ -42,7 +42,7 @@ class SileroVAD:
         source = shipped_model()
         key = file_hash(source, extra=f"silero-encoder:{GRAPH_VERSION}")
         path = cached_onnx(models_dir, "silero_vad_v6-encoder", key, lambda tmp: cut_front_end(source, tmp))
-        self.session = session(path, "cpu", threads)
+        self.session = session(path, "cpu", threads, models_dir)
         self.window = front_end_window()
 
     def __call__(self, audio: np.ndarray, num_samples: int = CHUNK, context_size_samples: int = CONTEXT):
