@@ -67,17 +67,20 @@ def cached_onnx(models_dir: str | os.PathLike, name: str, key: str, export: Call
 
 
 OPTIMIZED_DIR = "onnx-optimized"
-"""Folder of the cache dir holding onnxruntime's optimised graphs, so a worker does not optimise each
+"""Folder of the models dir holding onnxruntime's optimised graphs, so a worker does not optimise each
 model again at every start: vibenet's session starts in 13 ms instead of 67, each musicnn in 5 instead
-of 14-19 (CPU time, onnxruntime 1.32, this 2-core box): about 90 ms of every analysis worker's start."""
+of 14-19 (CPU time, onnxruntime 1.32, this 2-core box): about 90 ms of every analysis worker's start.
+Beside the ONNX exports rather than in the cache dir: like them, they are derived from the model files
+and kept as long as those are (bench/analyze_audio.py gives each pass a fresh cache dir, as a first
+analysis would have, but the user's models dir)."""
 
 
 def session(path: str | os.PathLike, device: str = "cpu", threads: int = 1,
-            cache_dir: str | os.PathLike | None = None):
+            models_dir: str | os.PathLike | None = None):
     """An onnxruntime InferenceSession on the chosen device with a bounded thread count.
 
-    On the CPU the optimised graph is saved under `<cache dir>/onnx-optimized` (the app's cache dir
-    unless `cache_dir` is given) and loaded from there next time, without optimising again. Its name
+    On the CPU the optimised graph is saved under `<models dir>/onnx-optimized` (the app's models dir
+    unless `models_dir` is given) and loaded from there next time, without optimising again. Its name
     carries the model's SHA-256, onnxruntime's version and the CPU's feature flags (the optimised graph
     may use this CPU's vector width), and its own SHA-256 is checked before it is loaded."""
     import onnxruntime as ort
@@ -92,7 +95,7 @@ def session(path: str | os.PathLike, device: str = "cpu", threads: int = 1,
 
     providers = onnx_providers(device)
     full = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    cached = _optimized_path(path, cache_dir) if device == "cpu" else None
+    cached = _optimized_path(path, models_dir) if device == "cpu" else None
     if cached is None:
         return ort.InferenceSession(str(path), sess_options=options(full), providers=providers)
     if cached.exists() and matches_record(cached):
@@ -121,18 +124,18 @@ def session(path: str | os.PathLike, device: str = "cpu", threads: int = 1,
     return made
 
 
-def _optimized_path(path: str | os.PathLike, cache_dir: str | os.PathLike | None) -> Path | None:
-    """Where the optimised graph of `path` is cached, or None where there is no cache dir to use."""
+def _optimized_path(path: str | os.PathLike, models_dir: str | os.PathLike | None) -> Path | None:
+    """Where the optimised graph of `path` is cached, or None where there is no folder to use."""
     import onnxruntime as ort
 
     from .models.verify import sha256
 
     try:
-        if cache_dir is None:
+        if models_dir is None:
             from ..paths import AppPaths
 
-            cache_dir = AppPaths.resolve().cache
-        folder = Path(cache_dir) / OPTIMIZED_DIR
+            models_dir = AppPaths.resolve().models
+        folder = Path(models_dir) / OPTIMIZED_DIR
         folder.mkdir(parents=True, exist_ok=True)
         key = hashlib.sha256(f"{sha256(path)}|{ort.__version__}|{_cpu_flags()}".encode()).hexdigest()[:16]
     except OSError as exc:

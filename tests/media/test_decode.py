@@ -2,6 +2,7 @@
 excerpt policy: features of files analysed before and after the change stay comparable."""
 from __future__ import annotations
 
+import av
 import numpy as np
 import pytest
 
@@ -14,11 +15,13 @@ WINDOWS = ExcerptPolicy(full_up_to=10.0, windows=4, window=2.5)  # 4 windows of 
 
 
 def music(seconds: float, rate: int, channels: int = 2) -> np.ndarray:
-    """Tones that change every half second plus a little noise: every window decodes to different samples."""
+    """Tones that change every half second plus a little noise: every window decodes to different samples
+    (float64: each format's writer converts it)."""
     t = np.arange(int(seconds * rate)) / rate
     freq = 220.0 * 2 ** (np.floor(t * 2) % 12 / 12)
-    sig = 0.3 * np.sin(2 * np.pi * freq * t) + 0.02 * np.random.default_rng(3).standard_normal(t.size)
-    return np.stack([sig * (0.5 + 0.5 * c / max(1, channels - 1)) for c in range(channels)]).astype(np.float32)
+    sig = 0.3 * np.sin(2 * np.pi * freq * t)
+    noise = 0.02 * np.random.default_rng(3).standard_normal((channels, t.size))  # its own in each channel
+    return np.stack([sig * (0.5 + 0.5 * c / max(1, channels - 1)) for c in range(channels)]) + noise
 
 
 @pytest.mark.parametrize("ext, rate, channels", [
@@ -40,6 +43,41 @@ def test_same_samples_as_the_reference_decoder(tmp_path, ext, rate, channels, po
     assert np.array_equal(decoded.samples, expected)
     planned = sum(min(e, decoded.duration) - s for s, e in policy.ranges(decoded.duration))
     assert decoded.seconds == pytest.approx(planned, abs=0.1)  # the windows, not the gaps between them
+
+
+PCM = {  # sample format: (WAV codec, numpy type, scale): formats the summing treats differently
+    "u8": ("pcm_u8", np.uint8, 127.0),
+    "s32": ("pcm_s32le", np.int32, 2**31 - 1),  # sums promote to float64
+    "flt": ("pcm_f32le", np.float32, 1.0),
+    "dbl": ("pcm_f64le", np.float64, 1.0),
+}
+
+
+def write_pcm_wav(path, signal: np.ndarray, rate: int, fmt: str):
+    codec, dtype, scale = PCM[fmt]
+    data = signal * scale + (128 if fmt == "u8" else 0)
+    layout = {1: "mono", 2: "stereo", 3: "2.1"}[signal.shape[0]]
+    with av.open(str(path), "w", format="wav") as out:
+        stream = out.add_stream(codec, rate=rate, layout=layout)
+        for start in range(0, signal.shape[1], 4096):
+            chunk = np.ascontiguousarray(data[:, start:start + 4096].T.astype(dtype).reshape(1, -1))
+            frame = av.AudioFrame.from_ndarray(chunk, format=fmt, layout=layout)
+            frame.sample_rate, frame.pts = rate, start
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return path
+
+
+@pytest.mark.parametrize("fmt", sorted(PCM))
+@pytest.mark.parametrize("channels", [2, 3])
+def test_same_samples_for_every_sample_format(tmp_path, fmt, channels):
+    path = write_pcm_wav(tmp_path / "pcm.wav", music(30.0, 22050, channels), 22050, fmt)
+    with av.open(str(path)) as c:
+        assert c.streams.audio[0].codec_context.format.name == fmt
+    for policy in (WHOLE, WINDOWS):
+        assert np.array_equal(decode_audio(str(path), policy=policy).samples, reference_decode(str(path), policy=policy))
 
 
 def test_same_samples_at_another_rate(tmp_path):

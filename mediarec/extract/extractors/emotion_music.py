@@ -129,7 +129,7 @@ class MusicEmotion(BatchedExtractor):
         if path is None:
             raise MissingDependency("emotion.music", "the vibenet model is missing", "pip install vibenet==0.1.0")
         verify(path, VIBENET_HASH_NAME, "emotion.music")
-        self.session = session(path, runtime.device, runtime.threads, runtime.cache_dir or None)
+        self.session = session(path, runtime.device, runtime.threads, runtime.models_dir or None)
         self.predict(np.zeros(RATE, np.float32))  # imports and first-run allocations now, not on the first file
         self.batched = _batched_session(path, runtime)
 
