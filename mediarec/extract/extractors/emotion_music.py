@@ -210,7 +210,7 @@ def _batched_session(path: Path, runtime: Runtime):
 
     try:
         return session(batched_path(path, runtime.models_dir), runtime.device, runtime.threads,
-                       runtime.cache_dir or None)
+                       runtime.models_dir or None)
     except Exception as exc:  # noqa: BLE001 - batching is a speed-up; the per-window graph still works
         log.warning("emotion.music: no batched vibenet (%s); windows run one by one", exc)
         return None
