@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from mediarec.errors import ConfigError
-from mediarec.extract.device import BATCH_FILES, batching
+from mediarec.extract import device
+from mediarec.extract.device import BATCH_FILES, Inventory, batching
 from mediarec.extract.runner import analyze
 from mediarec.jobs import run_job
 from mediarec.library import Library
@@ -92,3 +93,17 @@ def test_batching_is_on_for_cuda_unless_the_setting_or_the_environment_says_othe
 def test_a_bad_batch_value_is_a_configuration_error_naming_the_variable():
     with pytest.raises(ConfigError, match="MEDIAREC_BATCH"):
         batching("auto", "cpu", {"MEDIAREC_BATCH": "sometimes"})
+
+
+@pytest.mark.parametrize("env, expected", [(None, "Batching across files: off, one file per model call"),
+                                           ("on", f"Batching across files: on, {BATCH_FILES} files per model call")])
+def test_doctor_says_whether_files_are_batched(capsys, tmp_path, monkeypatch, env, expected):
+    from mediarec.cli import main
+
+    monkeypatch.setattr(device, "inventory", Inventory)  # this machine as a CPU-only one
+    if env:
+        monkeypatch.setenv("MEDIAREC_BATCH", env)
+    else:
+        monkeypatch.delenv("MEDIAREC_BATCH", raising=False)
+    assert main(["--data-dir", str(tmp_path / "d"), "doctor"]) == 0
+    assert expected in capsys.readouterr().out
