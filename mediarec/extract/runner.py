@@ -233,9 +233,15 @@ def task_timeout(task: Task, base: float) -> float:
     return base + 0.25 * min(float(task.item.get("duration") or 0.0), 12 * 3600.0)
 
 
+def group_timeout(group: list[Task], base: float) -> float:
+    """A group's time limit: one base (a hang is caught as soon as for one file) plus every file's share of
+    its length; a group that runs out is run again file by file, where each file has its own limit."""
+    return task_timeout(group[0], base) + sum(task_timeout(t, 0.0) for t in group[1:])
+
+
 def _submit(pool: Executor, group: list[Task], base_timeout: float) -> Future:
     if isinstance(pool, IsolatingPool):
-        return pool.submit_timed(sum(task_timeout(t, base_timeout) for t in group), run_tasks, group)
+        return pool.submit_timed(group_timeout(group, base_timeout), run_tasks, group)
     return pool.submit(run_tasks, group)  # another executor (a cluster client) keeps its own limits
 
 

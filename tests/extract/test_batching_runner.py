@@ -31,11 +31,11 @@ def _library(path, media_dir):
     return lib
 
 
-def _analyse(lib, batch, monkeypatch, tmp_path, in_process=True, **kw):
+def _analyse(lib, batch, monkeypatch, tmp_path, in_process=True, settings=None, **kw):
     monkeypatch.setenv("MEDIAREC_BATCH", batch)
     log = tmp_path / f"calls-{batch}-{in_process}.txt"
     monkeypatch.setenv("MEDIAREC_TEST_BATCH_LOG", str(log))
-    report = run_job(analyze(lib, AppPaths.resolve(), Settings(), only=ONLY, in_process=in_process,
+    report = run_job(analyze(lib, AppPaths.resolve(), settings or Settings(), only=ONLY, in_process=in_process,
                              modules=MODULES, workers=2, **kw))
     calls = [int(n) for n in log.read_text().split()] if log.exists() else []
     return report, calls
@@ -68,18 +68,21 @@ def test_batched_analysis_stores_the_rows_of_file_by_file_with_fewer_model_calls
 
 
 def test_one_bad_file_in_a_group_fails_only_itself(lib, media_dir, tmp_path, monkeypatch):
-    for name in ("poison.wav", "reject.wav", "crash.wav"):
+    for name in ("poison.wav", "reject.wav", "crash.wav", "hang.wav"):
         shutil.copy(media_dir / "music" / "song1.wav", media_dir / "music" / name)
     lib.roots.add(media_dir)
     run_job(scan(lib))
-    report, calls = _analyse(lib, "on", monkeypatch, tmp_path, in_process=False)
+    settings = Settings()
+    settings.analyze.file_timeout = 3.0
+    report, calls = _analyse(lib, "on", monkeypatch, tmp_path, in_process=False, settings=settings)
     status = {(os.path.basename(r["path"]), r["stage"]): r["kind"] for r in lib.file_status.list("analyze:")}
     assert status[("reject.wav", "analyze:test.batched")] == "corrupt"
     assert status[("poison.wav", "analyze:test.batched")] == "bug"
     assert status[("crash.wav", "analyze:test.batched")] == "crash"
-    assert {path for path, _ in status} == {"reject.wav", "poison.wav", "crash.wav"}
+    assert status[("hang.wav", "analyze:test.level")] == "timeout"
+    assert {path for path, _ in status} == {"reject.wav", "poison.wav", "crash.wav", "hang.wav"}
     assert report.results["test.batched"] == 9  # every good file, though each shared a group with a bad one
-    assert report.results["test.level"] == 10  # crash.wav and reject.wav fail it too (runner_extractors)
+    assert report.results["test.level"] == 10  # crash, hang and reject fail it too (runner_extractors)
     assert max(calls) > 1  # the good files were batched
 
 
