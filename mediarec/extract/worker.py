@@ -137,7 +137,8 @@ def _run_batched(ext: BatchedExtractor, group: list[MediaInput]) -> list[Outcome
     inferred: dict[int, Any] = {}
     started = time.process_time()
     try:
-        inferred = dict(zip(todo, ext.infer([prepared[k] for k in todo])))
+        if todo:
+            inferred = dict(zip(todo, ext.infer([prepared[k] for k in todo])))
     except Exception:  # noqa: BLE001 - found out per file below, where the error lands on its file
         log.warning("%s: batched model call over %d files failed; running them one by one", ext.spec.name, len(todo))
     share = (time.process_time() - started) / max(1, len(todo))
