@@ -145,6 +145,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     print(f"Models run on: {dev['device']} (setting: {dev['setting']})" + (f"; {dev['note']}" if "note" in dev else ""))
     for model, where in dev.get("models", {}).items():
         print(f"  {model}: {where}")
+    batch = dev.get("batching")
+    if batch:
+        state = f"on, {batch['files']} files per model call" if batch["on"] else "off, one file per model call"
+        print(f"Batching across files: {state} ({batch['why']})")
     for section in doc.get("extractors", []):
         state = "available" if section["available"] else f"disabled: {section['reason']}"
         print(f"  extractor {section['name']} v{section['version']}: {state}")
@@ -217,7 +221,7 @@ def doctor_doc(ctx) -> dict:
     from ..extract.runner import make_runtime
 
     runtime = make_runtime(ctx.paths, ctx.settings, workers=1)
-    doc["device"] = describe(ctx.settings.analyze.device)
+    doc["device"] = describe(ctx.settings.analyze.device, batch=ctx.settings.analyze.batch)
     doc["extractors"] = availability(runtime)
     return doc
 

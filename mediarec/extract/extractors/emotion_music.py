@@ -9,7 +9,8 @@ FFT, 128 Slaney mel bands to 8 kHz, power in dB clipped 80 dB below the clip's p
 trained on 30-s clips, so the track is cut into 30-s windows (or, when the shared decode is an excerpt of a
 long file, into the excerpt's own windows, so that none straddles a seam), at most `MAX_WINDOWS` spread
 over it are run, one at a time (the exported graph has its batch size fixed at 1), and their outputs
-are averaged.
+are averaged. With batching across files on (a GPU), a derived graph that takes a batch
+(models/vibenet_batched.py) runs the same-length windows of a group of files in one call.
 
 How the two models are combined, and why:
 - vibenet regresses valence and energy (Spotify's measure of intensity and activity, i.e. arousal)
@@ -39,6 +40,7 @@ Subtract 0.5 before an angular (cosine) comparison; Euclidean distance works on 
 from __future__ import annotations
 
 import importlib.util
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +48,10 @@ import numpy as np
 
 from ...errors import MissingDependency
 from .. import dsp_kernels as kernels
-from ..base import Extractor, ExtractorSpec, FeatureResult, MediaInput, Runtime, register
+from ..base import ExtractorSpec, FeatureResult, MediaInput, Runtime, register
+from ..batching import BatchedExtractor, Ready
+
+log = logging.getLogger(__name__)
 
 RATE = 16000  # vibenet's sample rate
 WINDOW = 30 * RATE  # vibenet's training clips are 30 s long
@@ -97,14 +102,17 @@ def model_path() -> Path | None:
 
 
 @register
-class MusicEmotion(Extractor):
+class MusicEmotion(BatchedExtractor):
     spec = ExtractorSpec(
         name="emotion.music", version=2, kinds=frozenset({"audio", "video"}), dim=DIM,
         description="valence, arousal and mood (vibenet, blended with musicnn's mood tags)",
         after=("audio.musicnn",), requires=("onnxruntime", "scipy"), audio_rate=RATE)
 
+    batch_items = 24  # windows per call of the batched graph (8 files x 3 windows)
+
     def __init__(self) -> None:
         self.session = None
+        self.batched = None  # the batchable graph's session, with batching across files on
 
     def check(self, runtime: Runtime) -> str | None:
         reason = super().check(runtime)
@@ -123,14 +131,41 @@ class MusicEmotion(Extractor):
         verify(path, VIBENET_HASH_NAME, "emotion.music")
         self.session = session(path, runtime.device, runtime.threads, runtime.models_dir or None)
         self.predict(np.zeros(RATE, np.float32))  # imports and first-run allocations now, not on the first file
+        self.batched = _batched_session(path, runtime)
 
-    def extract(self, media: MediaInput) -> FeatureResult:
+    def prepare(self, media: MediaInput) -> list[np.ndarray] | Ready:
+        """The mel spectrograms of the file's windows (`windows()`), or silence's result."""
         if self.session is None:  # used without the runner (a test, a script): load on the CPU
             self.load(Runtime(models_dir="", cache_dir=""))
         y = media.audio(RATE)
         if media.audio().is_silent:
-            return silent_result()
-        rows = self.predict_windows(y, excerpt_spans(media.audio(), RATE))
+            return Ready(silent_result())
+        return [vibenet_mel(y[start:end]) for start, end in windows(len(y), excerpt_spans(media.audio(), RATE))]
+
+    def infer(self, prepared: list[list[np.ndarray]]) -> list[np.ndarray]:
+        """(windows, 7) vibenet outputs per file: one call per window, or with the batchable graph one call
+        per batch of same-length windows across the files."""
+        mels = [m for file_mels in prepared for m in file_mels]
+        logits: list[np.ndarray | None] = [None] * len(mels)
+        if self.batched is None:
+            for i, mel in enumerate(mels):
+                logits[i] = self.session.run(None, {"x": mel[np.newaxis]})[0][0]
+        else:
+            by_shape: dict[tuple, list[int]] = {}
+            for i, mel in enumerate(mels):
+                by_shape.setdefault(mel.shape, []).append(i)
+            for idx in by_shape.values():
+                for lo in range(0, len(idx), self.batch_items):
+                    part = idx[lo:lo + self.batch_items]
+                    out = self.batched.run(None, {"x": np.stack([mels[i] for i in part])})[0]
+                    for i, row in zip(part, out):
+                        logits[i] = row
+        rows = np.asarray([[_activate(label, float(v)) for label, v in zip(LABELS, lg)] for lg in logits],
+                          np.float64).reshape(len(mels), len(LABELS))
+        bounds = np.cumsum([len(m) for m in prepared])[:-1]
+        return np.split(rows, bounds)
+
+    def finish(self, media: MediaInput, prepared: list[np.ndarray], rows: np.ndarray) -> FeatureResult:
         vib = {label: float(v) for label, v in zip(LABELS, rows.mean(axis=0))}
         tags = media.result("audio.musicnn")
         have_tags = tags is not None and "mtt" in tags.attrs and "msd" in tags.attrs
@@ -159,11 +194,26 @@ class MusicEmotion(Extractor):
 
     def predict_windows(self, y16: np.ndarray, spans: list[tuple[int, int]] | None = None) -> np.ndarray:
         """(windows, 7) vibenet outputs, one row per window `windows()` picks, columns in `LABELS` order."""
-        rows = []
-        for start, end in windows(len(y16), spans):
-            logits = self.session.run(None, {"x": vibenet_mel(y16[start:end])[np.newaxis]})[0][0]
-            rows.append([_activate(label, float(v)) for label, v in zip(LABELS, logits)])
-        return np.asarray(rows, np.float64)
+        return self.infer([[vibenet_mel(y16[start:end]) for start, end in windows(len(y16), spans)]])[0]
+
+
+def _batched_session(path: Path, runtime: Runtime):
+    """The batchable graph's session where batching across files is on (None elsewhere, or if the graph
+    cannot be derived: windows then run one by one, as without batching)."""
+    from ..device import batching
+
+    analyze = getattr(runtime.settings, "analyze", None)
+    if not runtime.models_dir or not batching(getattr(analyze, "batch", "auto"), runtime.device)[0]:
+        return None
+    from ..models.vibenet_batched import batched_path
+    from ..onnx_cache import session
+
+    try:
+        return session(batched_path(path, runtime.models_dir), runtime.device, runtime.threads,
+                       runtime.models_dir or None)
+    except Exception as exc:  # noqa: BLE001 - batching is a speed-up; the per-window graph still works
+        log.warning("emotion.music: no batched vibenet (%s); windows run one by one", exc)
+        return None
 
 
 def excerpt_spans(decoded, rate: int) -> list[tuple[int, int]] | None:
