@@ -93,8 +93,8 @@ class AudioDSP(Extractor):
         requires=("scipy",), audio_rate=SR)
 
     def load(self, runtime: Runtime) -> None:
-        """Import scipy.fft and build the filter banks now, once per worker, so the first file does not
-        pay for them."""
+        """Load pocketfft (extract/fft.py) and build the filter banks now, once per worker, so the first
+        file does not pay for them."""
         noise = np.random.default_rng(0).standard_normal(int(MIN_TEMPO_SECONDS * SR)).astype(np.float32)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -171,8 +171,9 @@ def stft_power(y: np.ndarray) -> np.ndarray:
     and neither the windowed copy of the signal (60 MB for 3 minutes) nor the complex spectrogram
     (63 MB) ever exists whole: each block is windowed, transformed and reduced to power in cache (the
     squares of the real and imaginary parts: no square root, which only every 4th frame needs)."""
-    import scipy.fft
     from numpy.lib.stride_tricks import sliding_window_view
+
+    from ..fft import rfft
 
     padded = np.pad(y, N_FFT // 2)
     frames = sliding_window_view(padded, N_FFT)[::HOP]
@@ -180,7 +181,7 @@ def stft_power(y: np.ndarray) -> np.ndarray:
     window = kernels.hann(N_FFT).astype(np.float32)  # librosa.stft's window
     block = 256
     for start in range(0, frames.shape[0], block):
-        spec = scipy.fft.rfft(frames[start:start + block] * window, axis=-1)
+        spec = rfft(frames[start:start + block] * window, axis=-1)
         power = np.square(spec.real)
         power += np.square(spec.imag)
         out[:, start:start + block] = power.T

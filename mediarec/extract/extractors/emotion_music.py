@@ -251,15 +251,16 @@ def vibenet_mel(y: np.ndarray) -> np.ndarray:
     """vibenet.core.extract_mel(y, 16000) with its defaults, reproduced: (128, frames) float32 dB.
 
     Kept in step with vibenet 0.1.0 by tests/extract/test_emotion_music.py, which compares the two."""
-    import scipy.fft
     from numpy.lib.stride_tricks import sliding_window_view
+
+    from ..fft import rfft
 
     n_fft, hop, win = 1024, 320, 640
     y = np.asarray(y, np.float32)
     if y.shape[0] < win:
         y = np.pad(y, (0, win - y.shape[0]))
     frames = sliding_window_view(y, win)[::hop] * _window(win)[None, :]
-    spec = scipy.fft.rfft(frames, n=n_fft, axis=-1, workers=1)
+    spec = rfft(frames, n=n_fft, axis=-1)
     power = (spec.real ** 2 + spec.imag ** 2).astype(np.float32)
     mel = (_mel_filters() @ power.T).astype(np.float32)
     db = 10.0 * np.log10(np.maximum(1e-10, mel))  # ref = 1.0

@@ -69,12 +69,13 @@ def chunks_with_context(audio: np.ndarray) -> np.ndarray:
 
 def magnitudes(batch: np.ndarray, window: np.ndarray) -> np.ndarray:
     """(chunks, 129, frames) float32 |STFT| of each chunk, as the front end's Conv1d computes it."""
-    import scipy.fft
     from numpy.lib.stride_tricks import sliding_window_view
+
+    from ..fft import rfft
 
     padded = np.pad(batch, ((0, 0), (PAD, PAD)), mode="reflect")
     frames = sliding_window_view(padded, N_FFT, axis=1)[:, HOP::HOP]  # the graph drops the first frame
-    spec = scipy.fft.rfft(frames * window, axis=-1, workers=1)  # one FFT call over every frame
+    spec = rfft(frames * window, axis=-1)  # one FFT call over every frame
     return np.ascontiguousarray(np.abs(spec).astype(np.float32).transpose(0, 2, 1))
 
 
