@@ -11,11 +11,12 @@ command -v "$PY" >/dev/null 2>&1 || PY=python3
 
 # Libraries Qt needs for real windows and QtMultimedia (libpulse0), speech synthesis for the tests
 # (espeak-ng), a real player the tests open exported playlists with (mpv) and a virtual screen for
-# screenshots (xvfb), the freedesktop validators the packaging tests run, and a private session bus with gdbus
-# for the MPRIS test (dbus-daemon, libglib2.0-bin), and strace, which watches the app for network use.
+# screenshots (xvfb) with xdotool, which clicks and types into the app in the user-tour test, the freedesktop
+# validators the packaging tests run, a private session bus with gdbus for the MPRIS test (dbus-daemon,
+# libglib2.0-bin), and strace, which watches the app for network use.
 APT_PACKAGES=(libpulse0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-randr0
   libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxcb-cursor0 libxkbcommon-x11-0 libxkbcommon0 libegl1 libgl1
-  libfontconfig1 libdbus-1-3 libglib2.0-0 espeak-ng mpv xvfb xauth desktop-file-utils appstream dbus-daemon
+  libfontconfig1 libdbus-1-3 libglib2.0-0 espeak-ng mpv xvfb xauth xdotool desktop-file-utils appstream dbus-daemon
   libglib2.0-bin strace)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

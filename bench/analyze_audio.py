@@ -19,10 +19,15 @@ analyze pass runs in its own process with the tree's package first on sys.path. 
 the ratio to bliss-rs (target: default >= 1.3x, music >= 1.6x), the CPU-s each pass cost (all its
 processes; the steadier figure on a shared machine), each extractor's worker CPU-s and the rest of the
 pass's CPU-s (fixed costs: worker start, model loading, scan, database writes). bench/analyze_stages.py
-splits the workers' share further, stage by stage."""
+splits the workers' share further, stage by stage.
+
+Each tree's mediarec is byte-compiled first, as an installed package is (pip writes the .pyc files at
+install): without it, under PYTHONDONTWRITEBYTECODE or in a fresh checkout, every process of every
+pass compiles mediarec's modules from source, ~0.2 CPU-s a pass that no user pays."""
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import resource
@@ -208,6 +213,8 @@ def main() -> int:
     trees = {"this": str(ROOT)}
     if args.baseline:
         trees = {"baseline": str(Path(args.baseline).resolve()), **trees}
+    for tree in trees.values():  # py_compile writes the .pyc files even under PYTHONDONTWRITEBYTECODE
+        compileall.compile_dir(str(Path(tree) / "mediarec"), quiet=1)
     # Export/load the models once (cached by weights hash) so no timed pass pays for it.
     one_pass(str(ROOT), str(dev_library() / "asc"), None, 1)
     with tempfile.TemporaryDirectory(prefix="mediarec-cues-") as tmp:

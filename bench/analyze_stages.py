@@ -46,6 +46,7 @@ def stage_seconds(files: list[Path]) -> dict[str, float]:
     paths = AppPaths.resolve()
     runtime = Runtime(models_dir=str(paths.models), cache_dir=str(paths.cache), threads=1)
     worker.init_worker(["audio.dsp", "audio.musicnn", "emotion.music"], runtime, ExcerptPolicy())
+    transcript._VAD_MODELS_DIR = runtime.models_dir  # the faster VAD, as the transcript's load() sets it up
     musicnn, emotion = worker._EXTRACTORS["audio.musicnn"], worker._EXTRACTORS["emotion.music"]
     totals: dict[str, float] = {}
     for path in files:

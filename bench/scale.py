@@ -27,6 +27,9 @@ Measured 2026-12-06 on the shared 2-core box (load ~8), 100k items, 2000 events:
   ms; up next refill p50 11.1-16.0 ms. With 20000 events every up-next refill took 107-161 s (the
   history refitted on each catch_up). 1M not run (over the time available). --dask, 24 files: pool
   1.68 files/s, LocalCluster 2.14 files/s (1.28x; the cluster's start-up excluded).
+That GUI figure came from an older cold_gui that built its own window reading every row (the table
+model's data() ran 2.4M times); cold_gui now starts the real app through bench/appstart.py, as
+bench/gui.py does: 0.54 s to first paint, 192 MB peak, on bench/gui.py's 100k library (2026-12-06).
 Later the same day, 100k items, 20,000 events, --dtypes float32,float16 (load ~9, a 1M run beside it):
   index 495 MB float32, 341 MB float16; recall@10 lists 0.990 / live 0.995 with either; lists p50 0.46 /
   0.55 ms, live 1.61 / 1.26 ms; up next 34.6 / 17.7 ms p50; search 2.98 / 1.13 s p50 (the noise of the box:
@@ -135,32 +138,12 @@ def cold_status(paths: AppPaths) -> tuple[float, float]:
 
 
 def cold_gui(paths: AppPaths) -> tuple[float, float]:
-    """The GUI main window to its first paint, offscreen, in a fresh process: wall seconds and peak RSS (MB).
-    The window is built the way mediarec.ui.app.main builds it (kept in this one function: the GUI is
-    being rebuilt); the event loop quits once the shown window has been painted."""
-    code = """
-import sys
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
-from mediarec.library import Library
-from mediarec.paths import AppPaths
-from mediarec.settings import Settings
-from mediarec.ui.main_window import MainWindow
-app = QApplication(["mediarec"])
-paths = AppPaths.resolve(sys.argv[1])
-window = MainWindow(paths, Settings.load(paths.settings_file), Library(paths.db))
-window.show()
-QTimer.singleShot(0, app.quit)  # runs after the show's first paint events
-app.exec()
-""" + PRINT_HWM
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    t = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", code, str(paths.data)], capture_output=True, text=True,
-                          timeout=600, env=env)
-    wall = time.perf_counter() - t
-    if done.returncode:
-        raise RuntimeError(f"GUI start failed: {done.stderr[-800:]}")
-    return wall, _rss(done.stderr)
+    """The app to its first paint, offscreen, in a fresh process, started as `mediarec-gui` starts it
+    (bench/appstart.py, as bench/gui.py): seconds and the process' peak RSS (MB)."""
+    from appstart import app_start
+
+    got = app_start(paths.data, timeout=600)
+    return got["paint"], got["hwm_mb"]
 
 
 def _rss(stderr: str) -> float:

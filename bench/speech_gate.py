@@ -2,12 +2,14 @@
 
     python bench/speech_gate.py
 
-Runs audio.musicnn and `voice_gate` (mediarec/extract/extractors/transcript.py) on the corpora the tests
-use: the dev corpus's music and speech clips, the album corpus when fetched, and generated files
-(espeak-ng speech, chords, drums, a band, a song with a spoken verse, speech over a band). Prints, per
-file, the tagger's vocal probability, the probe's speech share and the verdict, with the time the probe
-took against Silero VAD over the whole decode; then the instrumentals it lets through and the voiced
-files it misses (both should be none)."""
+Runs audio.musicnn, emotion.music and `voice_gate` (mediarec/extract/extractors/transcript.py) on the
+corpora the tests use: the dev corpus's music and speech clips, the album corpus when fetched, and
+generated files (espeak-ng speech, chords, drums, a band, a song with a spoken verse, speech over a
+band). Prints, per file, the tagger's vocal probability, vibenet's lowest instrumentalness over its
+windows, the probe's speech share ("-": not probed) and the verdict; then the CPU seconds of the gate
+as it runs (with emotion.music's result) against the gate without it (the probe on every file the
+tagger hears no vocals in), and Silero VAD over every decode; then the instrumentals it lets through
+and the voiced files it misses (the second must be none)."""
 from __future__ import annotations
 
 import sys
@@ -23,6 +25,7 @@ import numpy as np  # noqa: E402
 
 from mediarec.extract.base import MediaInput, Runtime  # noqa: E402
 from mediarec.extract.extractors import transcript as T  # noqa: E402
+from mediarec.extract.extractors.emotion_music import MusicEmotion  # noqa: E402
 from mediarec.extract.extractors.musicnn import Musicnn  # noqa: E402
 from mediarec.paths import AppPaths  # noqa: E402
 from mediarec.settings import Settings  # noqa: E402
@@ -68,32 +71,40 @@ def corpus_files() -> list[tuple[str, bool, Path]]:
 def main() -> int:
     paths = AppPaths.resolve().ensure()
     runtime = Runtime(models_dir=str(paths.models), cache_dir=str(paths.cache), threads=1, settings=Settings())
-    tagger = Musicnn()
+    tagger, mood = Musicnn(), MusicEmotion()
     tagger.load(runtime)
-    missed, leaked, probe_s, vad_s = [], [], 0.0, 0.0
+    mood.load(runtime)
+    missed, leaked, gate_s, probe_only_s, vad_s = [], [], 0.0, 0.0, 0.0
     with tempfile.TemporaryDirectory() as tmp:
         files = generated(Path(tmp)) + corpus_files()
         for label, voiced, path in files:
             media = MediaInput({"id": 1, "path": str(path), "kind": "audio", "duration": None})
             media.results["audio.musicnn"] = tagger.extract(media)
             y = media.audio(T.RATE)
-            t = time.perf_counter()
+            without = MediaInput(media.item)  # the same decode, without emotion.music's result
+            without._audio, without.results = media.audio(), {"audio.musicnn": media.results["audio.musicnn"]}
+            t = time.process_time()
+            T.voice_gate(without)
+            probe_only_s += time.process_time() - t
+            media.results["emotion.music"] = mood.extract(media)
+            t = time.process_time()
             verdict, vocals, share = T.voice_gate(media)
-            probe_s += time.perf_counter() - t
-            t = time.perf_counter()
-            full = T.voice_share(y)[0] if y.size <= T.PROBE_WINDOWS * T.PROBE_WINDOW * T.RATE else None
-            if full is None:
-                from faster_whisper.vad import get_speech_timestamps
+            gate_s += time.process_time() - t
+            t = time.process_time()
+            from faster_whisper.vad import get_speech_timestamps
 
-                get_speech_timestamps(y, T.vad_options())
-            vad_s += time.perf_counter() - t
-            print(f"{label:36s} {len(y) / T.RATE:6.1f} s  vocals {vocals or 0:.3f}  probe "
+            get_speech_timestamps(y, T.vad_options())
+            vad_s += time.process_time() - t
+            lowest = media.results["emotion.music"].attrs.get("instrumentalness_min")
+            print(f"{label:36s} {len(y) / T.RATE:6.1f} s  vocals {vocals or 0:.3f}  instrumental "
+                  f"{'-' if lowest is None else f'{lowest:.2f}':>5s}  probe "
                   f"{'-' if share is None else f'{share:.2f}':>5s}  -> {verdict}", flush=True)
             if voiced and verdict == "none":
                 missed.append(label)
             if not voiced and verdict != "none":
                 leaked.append(label)
-    print(f"\n{len(files)} files; gate {probe_s:.2f} s in all, Silero VAD over every decode {vad_s:.2f} s")
+    print(f"\n{len(files)} files; gate CPU-s {gate_s:.2f} (without emotion.music's result: {probe_only_s:.2f}), "
+          f"Silero VAD over every decode {vad_s:.2f}")
     print(f"voiced files the gate misses: {missed or 'none'}")
     print(f"instrumentals it lets through to Whisper: {leaked or 'none'}")
     return 1 if missed else 0

@@ -18,6 +18,7 @@ import numpy as np
 
 from .errors import MediarecError, UserError
 from .library import Library
+from .search_matrix import TextMatrix, text_matrix
 
 log = logging.getLogger(__name__)
 
@@ -47,24 +48,33 @@ class SearchHit:
 
 
 def search(lib: Library, query: str, kind: str | None = None, limit: int = 20,
-           embed: Callable[[str], np.ndarray] | None = None, text_version: int | None = None) -> list[SearchHit]:
+           embed: Callable[[str], np.ndarray] | None = None, text_version: int | None = None,
+           exact: bool = False) -> list[SearchHit]:
     """Files matching `query`, best first. `embed` turns the query into a text-embedding vector
     (default: text.embedding's `embed_query` on the CPU); without stored embeddings only keywords count.
-    Raises UserError when nothing in the library has been analysed for search yet."""
+    `exact`: read every vector from the database and scan every row's tags (the reference the fast path,
+    a cached matrix and the trigram index, must equal). Raises UserError when nothing in the library has
+    been analysed for search yet."""
     query = query.strip()
     if not query:
         raise UserError("empty search query")
     version = text_version if text_version is not None else _text_version()
-    ids, vectors = lib.features.matrix("text.embedding", version)
-    if not len(ids) and lib.transcripts.count() == 0:
+    if exact:
+        ids, vectors = lib.features.matrix("text.embedding", version)
+        matrix = None
+    else:
+        matrix = text_matrix(lib, "text.embedding", version)
+        ids, vectors = matrix.ids, matrix.vectors
+    if not len(ids) and not lib.conn.execute("SELECT 1 FROM transcripts LIMIT 1").fetchone():
         raise UserError("nothing is analysed for search yet: run 'mediarec analyze' first")
     terms = _terms(query)
     lists: dict[str, list[int]] = {}
     info: dict[int, dict[str, Any]] = {}
     lists["transcript"] = _transcript_hits(lib, terms, kind, info)
-    lists["metadata"] = _metadata_hits(lib, terms, kind, info)
+    lists["metadata"] = _metadata_hits(lib, terms, kind, info, exact)
     if len(ids):
-        lists["meaning"] = _semantic_hits(lib, query, kind, ids, vectors, embed, info)
+        semantic = _semantic_hits if matrix is None else _semantic_hits_cached
+        lists["meaning"] = semantic(lib, query, kind, ids, vectors, embed, info, matrix)
     return _fuse(lists, info)[:limit]
 
 
@@ -96,24 +106,31 @@ def _transcript_hits(lib: Library, terms: list[str], kind: str | None, info: dic
     return order
 
 
-def _metadata_hits(lib: Library, terms: list[str], kind: str | None, info: dict) -> list[int]:
+def _metadata_hits(lib: Library, terms: list[str], kind: str | None, info: dict, exact: bool) -> list[int]:
     order = []
-    for row in lib.transcripts.match_media(terms, kind=kind, limit=LIST_DEPTH):
+    for row in lib.transcripts.match_media(terms, kind=kind, limit=LIST_DEPTH, trigram=not exact):
         info.setdefault(row["media_id"], _base(row))
         order.append(row["media_id"])
     return order
 
 
-def _semantic_hits(lib: Library, query: str, kind: str | None, ids: np.ndarray, vectors: np.ndarray,
-                   embed: Callable[[str], np.ndarray] | None, info: dict) -> list[int]:
+def _query_vector(query: str, embed: Callable[[str], np.ndarray] | None) -> np.ndarray | None:
     try:
-        q = (embed or _default_embed)(query)
+        return np.asarray((embed or _default_embed)(query), dtype=np.float32)
     except MediarecError as exc:  # the model is missing: keywords still work
         log.warning("search by meaning unavailable: %s", exc)
+        return None
+
+
+def _semantic_hits(lib: Library, query: str, kind: str | None, ids: np.ndarray, vectors: np.ndarray,
+                   embed: Callable[[str], np.ndarray] | None, info: dict, matrix: None = None) -> list[int]:
+    """The reference: every current vector read from the database, every similarity sorted."""
+    q = _query_vector(query, embed)
+    if q is None:
         return []
-    sims = vectors @ np.asarray(q, dtype=np.float32)
+    sims = vectors @ q
     order = []
-    for i in np.argsort(-sims):
+    for i in np.argsort(-sims, kind="stable"):
         if sims[i] < MIN_COSINE or len(order) >= LIST_DEPTH:
             break
         mid = int(ids[i])
@@ -126,6 +143,48 @@ def _semantic_hits(lib: Library, query: str, kind: str | None, ids: np.ndarray, 
             continue
         info[mid]["cosine"] = round(float(sims[i]), 4)
         order.append(mid)
+    return order
+
+
+def _semantic_hits_cached(lib: Library, query: str, kind: str | None, ids: np.ndarray, vectors: np.ndarray,
+                          embed: Callable[[str], np.ndarray] | None, info: dict, matrix: TextMatrix) -> list[int]:
+    """The same list from the cached matrix: only the best few rows above the floor are sorted, and only
+    they are checked against the database (still ok, vector still current, of `kind`)."""
+    q = _query_vector(query, embed)
+    if q is None:
+        return []
+    sims = vectors @ q
+    above = np.flatnonzero(sims >= MIN_COSINE)
+    order: list[int] = []
+    depth = 2 * LIST_DEPTH
+    while len(order) < LIST_DEPTH and above.size:
+        take = above if above.size <= depth else above[np.argpartition(-sims[above], depth)[:depth]]
+        take = take[np.lexsort((take, -sims[take]))]  # as the stable full sort: by similarity, then position
+        order += _current_hits(lib, take, sims, kind, info, matrix, LIST_DEPTH - len(order))
+        above = np.setdiff1d(above, take, assume_unique=True)
+        depth *= 4
+    return order
+
+
+def _current_hits(lib: Library, rows: np.ndarray, sims: np.ndarray, kind: str | None, info: dict,
+                  matrix: TextMatrix, room: int) -> list[int]:
+    """Of these matrix rows (best first), up to `room` media ids that are ok, current and of `kind`."""
+    wanted = [int(matrix.ids[i]) for i in rows]
+    marks = ",".join("?" * len(wanted))
+    media = {r["id"]: dict(r) for r in lib.conn.execute(
+        f"SELECT id, path, title, kind, fingerprint FROM media WHERE status = 'ok' AND id IN ({marks})", wanted)}
+    order = []
+    for i, mid in zip(rows, wanted):
+        item = media.get(mid)
+        if item is None or item["fingerprint"] != matrix.fingerprints[i]:
+            continue
+        info.setdefault(mid, _base({"media_id": mid, **item}))
+        if kind and info[mid]["kind"] != kind:
+            continue
+        info[mid]["cosine"] = round(float(sims[i]), 4)
+        order.append(mid)
+        if len(order) >= room:
+            break
     return order
 
 

@@ -37,6 +37,8 @@ class AnalyzeSettings:
     """Where analysis runs: local (a process pool here) or dask://HOST:PORT (a dask.distributed scheduler)."""
     path_map: dict[str, str] = field(default_factory=dict)
     """Paths as the dask workers see them: {"/mnt/nas" = "/data/nas"} (local prefix = worker prefix)."""
+    batch: str = "auto"
+    """Run models on groups of files at once: auto (on a CUDA GPU only), on or off; env MEDIAREC_BATCH wins."""
 
 
 @dataclass
@@ -45,8 +47,8 @@ class AudioSettings:
     """Files up to this many seconds are analysed whole; longer ones by excerpt windows."""
     windows: int = 6
     """Excerpt windows for long files, spread over the duration."""
-    window: float = 20.0
-    """Seconds per excerpt window."""
+    window: float = 12.0
+    """Seconds per excerpt window (see media.audio.ExcerptPolicy for why 12)."""
     musicnn_patches: int = 8
     """3-second patches the music tagger (audio.musicnn) reads per file, spread over the decoded audio."""
     musicnn_int8: bool = True
@@ -72,7 +74,7 @@ class SpeechSettings:
 
 
 def _default_weights() -> dict[str, float]:
-    from .index.fused import WEIGHTS  # the core's defaults, written once there
+    from .index.weights import WEIGHTS  # the core's defaults, written once there
 
     return dict(WEIGHTS)
 
@@ -158,7 +160,7 @@ class Settings:
         atomic_write(Path(path), _toml(_diff(self, type(self)())).encode("utf-8"))
 
 
-_VALID_CHOICES = {"analyze.device": ("auto", "cpu", "cuda"), "playlists.format": ("m3u8", "xspf", "pls")}
+_VALID_CHOICES = {"analyze.device": ("auto", "cpu", "cuda"), "analyze.batch": ("auto", "on", "off"), "playlists.format": ("m3u8", "xspf", "pls")}
 _RANGES = {"recommend.exploration": (0.0, 1.0), "recommend.weights.audio": (0.0, 10.0),
            "recommend.weights.visual": (0.0, 10.0), "recommend.weights.text": (0.0, 10.0),
            "recommend.weights.mood": (0.0, 10.0), "analyze.workers": (0, 256)}

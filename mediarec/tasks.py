@@ -40,16 +40,18 @@ class NoLibraryFolders(MediarecError):
 
 
 def scan_task(db_path: str | os.PathLike, settings: Settings, add_roots: Sequence[str | os.PathLike] = (),
-              token: CancelToken | None = None) -> Job[ScanReport]:
+              token: CancelToken | None = None, *, only_added: bool = False) -> Job[ScanReport]:
     """Add `add_roots` as library folders (each once; an existing one is kept), then scan every active
-    folder. Returns a `mediarec.scan.scanner.ScanReport` (added, updated, unchanged, moved, missing,
-    failed, ... counts; `summary()`). Raises NoLibraryFolders when there is no folder to scan."""
+    folder (`only_added`: only those, as when the user adds a folder: the others keep their state until
+    their own rescan). Returns a `mediarec.scan.scanner.ScanReport` (added, updated, unchanged, moved,
+    missing, failed, ... counts; `summary()`). Raises NoLibraryFolders when there is no folder to scan."""
     with Library(db_path) as lib:
         for root in add_roots:
             lib.roots.add(str(root))
         if not lib.roots.active():
             raise NoLibraryFolders("no library folders yet; run 'mediarec scan FOLDER'")
-        report = yield from scan(lib, settings.scan, token)
+        only = [str(r) for r in add_roots] if only_added and add_roots else None
+        report = yield from scan(lib, settings.scan, token, only=only)
         lib.periodic_backup()  # at most one a day, three kept: what `doctor --restore-backup` restores
         return report
 

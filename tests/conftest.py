@@ -4,12 +4,16 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Qt keeps window and header state (QSettings) under XDG_CONFIG_HOME, read once per process: without this every
+# run would share the developer's saved column sort, and a header saved sorted by length broke the filter tests.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="mediarec-test-xdg-")
 
 from media_factory import write_audio, write_video  # noqa: E402
 
@@ -25,7 +29,10 @@ def app_dirs(tmp_path, monkeypatch):
         d = tmp_path / f"app-{name.lower()}"
         monkeypatch.setenv(f"MEDIAREC_{name}_DIR", str(d))
         dirs[name.lower()] = d
-    return dirs
+    yield dirs
+    if "PySide6.QtCore" in sys.modules:  # one test's saved layout must not steer the next one's view
+        from PySide6.QtCore import QSettings
+        QSettings().clear()
 
 
 def _tags(n: int) -> dict:

@@ -45,8 +45,10 @@ def analysed(tmp_path_factory):
         run_job(scan(lib))
         report = run_job(analyze(lib, paths, Settings(), only=["speech.transcript", "text.embedding"],
                                  in_process=True))
-        # The transcript reads the music tagger's vocal tags, so the plan computes that input first.
-        assert report.results == {"audio.musicnn": 4, "speech.transcript": 4, "text.embedding": 4}, report
+        # The transcript's voice gate reads the music tagger's vocal tags and vibenet's instrumentalness, so the
+        # plan computes those inputs first.
+        assert report.results == {"audio.musicnn": 4, "emotion.music": 4, "speech.transcript": 4,
+                                  "text.embedding": 4}, report
         ids = {m["path"].rsplit("/", 1)[1]: m["id"] for m in lib.media.list()}
     return paths.data, ids
 

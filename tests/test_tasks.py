@@ -1,5 +1,6 @@
 """The shared jobs (mediarec/tasks.py): scan, analyse (the item asked for first) and a cancellable index
 rebuild whose progress reaches its total and whose cancel keeps the old index answering."""
+import os
 import threading
 import time
 
@@ -41,6 +42,19 @@ def test_scan_task_adds_roots_and_reports(paths, media_dir):
     assert seen and seen[-1].done == seen[-1].total
     again, _ = _drain(scan_task(paths.db, Settings(), [media_dir / "music"]))  # a known root is kept once
     assert again.roots == 2 and again.unchanged == 9
+
+
+def test_adding_a_folder_scans_only_that_folder(paths, media_dir, lib):
+    run_job(scan_task(paths.db, Settings(), [media_dir / "music"]))
+    changed = media_dir / "music" / "song1.wav"
+    before = lib.query("SELECT mtime FROM media WHERE path = ?", (str(changed),))[0]["mtime"]
+    os.utime(changed, (before + 60, before + 60))  # edited since the last scan: a full scan would update it
+    report, _ = _drain(scan_task(paths.db, Settings(), [media_dir / "video"], only_added=True))
+    assert (report.roots, report.added, report.updated, report.unchanged) == (1, 3, 0, 0)
+    assert lib.query("SELECT mtime FROM media WHERE path = ?", (str(changed),))[0]["mtime"] == before
+    # The music folder's own rescan (or a rescan of everything) finds the edit.
+    everything, _ = _drain(scan_task(paths.db, Settings()))
+    assert (everything.roots, everything.updated, everything.unchanged) == (2, 1, 8)
 
 
 def test_scan_task_without_folders_says_so(paths):

@@ -34,8 +34,10 @@ def command(name: str, help: str, configure: Callable[[argparse.ArgumentParser],
     return register
 
 
-def _load_commands() -> None:
-    """Import every cli/*_cmds.py module; each registers its commands with @command."""
+def _load_commands(wanted: str | None = None) -> None:
+    """Import the cli/*_cmds.py modules; each registers its commands with @command. With `wanted` (the command
+    on the command line), stop at the module that registers it: `status` need not import the analysis, index
+    and export code of every other command (tests/test_cold_imports.py)."""
     import importlib
     import pkgutil
 
@@ -43,10 +45,27 @@ def _load_commands() -> None:
     names.remove("library_cmds")
     for name in ["library_cmds", *names]:  # library commands first: they lead the help text
         importlib.import_module(f"{__name__}.{name}")
+        if wanted is not None and wanted in COMMANDS:
+            return
 
 
-def build_parser() -> argparse.ArgumentParser:
-    _load_commands()
+def _command_word(argv: list[str]) -> str | None:
+    """The command named on the command line, or None (no command, or only options such as --help)."""
+    takes_value = {"--data-dir", "--listener"}
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in takes_value:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser, with only the command named in `argv` when it names one (all of them otherwise)."""
+    _load_commands(_command_word(argv) if argv is not None else None)
     parser = argparse.ArgumentParser(
         prog="mediarec", description="Recommends what to play next from your own music and video, on your machine. "
         "Without a command, opens the app.")
@@ -74,7 +93,7 @@ def _setup_logging(verbosity: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if args.command is None:
         from ..ui.app import main as gui_main  # only here: the core never needs Qt

@@ -7,7 +7,6 @@ import sys
 
 from ..jobs import run_job
 from ..library.media import PUBLIC_FIELDS
-from ..tasks import NoLibraryFolders, scan_task
 from . import command
 from .context import load_paths, open_context
 from .output import ProgressBar, fmt_duration, items_doc, print_json, print_table
@@ -28,6 +27,8 @@ def _configure_scan(p: argparse.ArgumentParser) -> None:
 
 @command("scan", "add PATHs as library folders (if given) and scan all folders", _configure_scan)
 def cmd_scan(args: argparse.Namespace) -> int:
+    from ..tasks import NoLibraryFolders, scan_task  # the scanner (PyAV, mutagen): not for `status` or `list`
+
     paths, settings = load_paths(args)
     bar = ProgressBar(enabled=not args.json)
     try:
@@ -144,6 +145,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     print(f"Models run on: {dev['device']} (setting: {dev['setting']})" + (f"; {dev['note']}" if "note" in dev else ""))
     for model, where in dev.get("models", {}).items():
         print(f"  {model}: {where}")
+    batch = dev.get("batching")
+    if batch:
+        state = f"on, {batch['files']} files per model call" if batch["on"] else "off, one file per model call"
+        print(f"Batching across files: {state} ({batch['why']})")
     for section in doc.get("extractors", []):
         state = "available" if section["available"] else f"disabled: {section['reason']}"
         print(f"  extractor {section['name']} v{section['version']}: {state}")
@@ -216,7 +221,7 @@ def doctor_doc(ctx) -> dict:
     from ..extract.runner import make_runtime
 
     runtime = make_runtime(ctx.paths, ctx.settings, workers=1)
-    doc["device"] = describe(ctx.settings.analyze.device)
+    doc["device"] = describe(ctx.settings.analyze.device, batch=ctx.settings.analyze.batch)
     doc["extractors"] = availability(runtime)
     return doc
 

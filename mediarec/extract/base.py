@@ -26,6 +26,11 @@ class ExtractorSpec:
     dim: int  # vector length (0 when it only produces attributes or a transcript)
     description: str = ""
     after: tuple[str, ...] = ()  # extractors whose results it reads (run first, same file, same worker)
+    # Extractors whose results it reads only as a hint when they are there (run first like `after`, a
+    # stored current one handed in), whose change does not redo its result: the speech gate reads
+    # emotion.music's instrumentalness to skip work, and a new vibenet must not re-run Whisper on
+    # every file already transcribed.
+    uses: tuple[str, ...] = ()
     requires: tuple[str, ...] = ()  # importable Python modules it needs (checked by check())
     audio_rate: int | None = None  # sample rate it wants from the shared decode, if it uses audio
 
@@ -85,6 +90,11 @@ class MediaInput:
             raise self._audio_error
         assert self._audio is not None
         return self._audio if rate is None else self._audio.at(rate)
+
+    @property
+    def decoded(self) -> DecodedAudio | None:
+        """The shared decode if an extractor has asked for it (without decoding)."""
+        return self._audio
 
     def result(self, name: str) -> FeatureResult | None:
         return self.results.get(name)

@@ -4,13 +4,19 @@ A GPU is fed by batches of dozens of inputs; one file gives a few (16 frames, 8 
 runs a model over the inputs of many files in calls of up to `max_items` rows, splitting the outputs back
 per file; `Batcher` does the same for callers on several threads (one per file in flight), each blocking
 until the batch holding its rows has run. The model function takes an array (N x ...) and returns an
-array or a tuple of arrays with N rows; results equal one call per file up to float rounding."""
+array or a tuple of arrays with N rows; results equal one call per file up to float rounding.
+
+`BatchedExtractor` is the extractor side: models split into prepare / infer / finish, so the analysis
+worker (`worker.run_tasks`) can hand a group of files' inputs to one model call."""
 from __future__ import annotations
 
 import threading
-from typing import Callable, Sequence, Tuple, Union
+from abc import abstractmethod
+from typing import Any, Callable, Sequence, Tuple, Union
 
 import numpy as np
+
+from .base import Extractor, FeatureResult, MediaInput
 
 Output = Union[np.ndarray, Tuple[np.ndarray, ...]]
 
@@ -79,3 +85,38 @@ class Batcher:
     def _counted(self, x: np.ndarray) -> Output:
         self.calls += 1
         return self.fn(x)
+
+
+class Ready:
+    """What `prepare` returns when a file needs no model call (silence, nothing to embed): its result."""
+
+    def __init__(self, result: FeatureResult):
+        self.result = result
+
+
+class BatchedExtractor(Extractor):
+    """An extractor whose model call can take several files at once: `prepare` (per file: decode, frames,
+    patches), `infer` (one batched model call for a group of prepared files), `finish` (per file: pooling,
+    attributes). `extract` runs the three for one file, so a worker without batching computes the same
+    thing; the worker's `run_tasks` runs `infer` once over a group of files."""
+
+    batch_items = 64
+    """Model inputs (frames, patches, windows, token sequences) per model call when files are grouped."""
+
+    @abstractmethod
+    def prepare(self, media: MediaInput) -> Any:
+        """The file's model inputs (or `Ready(result)`). Raise FileError subclasses for the file's problems."""
+
+    @abstractmethod
+    def infer(self, prepared: list[Any]) -> list[Any]:
+        """The model's outputs for each prepared file, in order; `Ready` entries never reach it."""
+
+    @abstractmethod
+    def finish(self, media: MediaInput, prepared: Any, inferred: Any) -> FeatureResult:
+        """The file's result from its prepared inputs and its share of the model's outputs."""
+
+    def extract(self, media: MediaInput) -> FeatureResult:
+        prepared = self.prepare(media)
+        if isinstance(prepared, Ready):
+            return prepared.result
+        return self.finish(media, prepared, self.infer([prepared])[0])

@@ -121,11 +121,36 @@ def plan(setting: str, inv: Inventory | None = None) -> dict[str, str]:
     return out
 
 
-def describe(setting: str, inv: Inventory | None = None) -> dict[str, Any]:
+BATCH_ENV = "MEDIAREC_BATCH"
+BATCH_FILES = 8
+"""Files a worker takes at once when batching is on: 8 videos give 128 frames, 8 songs 64 musicnn patches
+per model call, enough to fill a GPU, while a crash retried file by file costs at most 8 files' time."""
+
+
+def batching(setting: str, device: str, env: dict[str, str] | None = None) -> tuple[bool, str]:
+    """Whether workers batch files across one model call, and why. MEDIAREC_BATCH (auto|on|off) overrides
+    the setting; auto is on for CUDA only: on the CPU a batch costs the same work per input plus the
+    waiting (bench/gpu.py: batched vibenet is slower there)."""
+    env = os.environ if env is None else env
+    value = (env.get(BATCH_ENV) or setting or "auto").strip().lower()
+    source = f"{BATCH_ENV}={value}" if env.get(BATCH_ENV) else f"setting {value}"
+    if value not in ("auto", "on", "off"):
+        from ..errors import ConfigError
+
+        raise ConfigError(f"{BATCH_ENV}: {value!r} is not auto, on or off")
+    if value == "auto":
+        on = device == "cuda"
+        return on, f"{source}: {'on, models run on CUDA' if on else 'off on the CPU'}"
+    return value == "on", source
+
+
+def describe(setting: str, inv: Inventory | None = None, batch: str = "auto") -> dict[str, Any]:
     inv = inv or inventory()
     chosen = resolve_device(setting, inv)
+    on, why = batching(batch, chosen)
     doc: dict[str, Any] = {"setting": setting, "device": chosen, "cuda_available": cuda_available(inv),
-                           "inventory": inv.__dict__, "models": plan(setting, inv)}
+                           "inventory": inv.__dict__, "models": plan(setting, inv),
+                           "batching": {"on": on, "files": BATCH_FILES if on else 1, "why": why}}
     if setting == "cuda" and chosen != "cuda":
         doc["note"] = "cuda requested but no usable GPU: running on the CPU"
     elif chosen == "cpu" and setting == "auto":

@@ -1,12 +1,13 @@
 """The audio extractors' signal-processing kernels: librosa's STFT, filter banks, dB, MFCC, contrast, onsets.
 
-Each is a numpy (and scipy.fft) port of the librosa 0.11 function named in its docstring, computing the
+Each is a numpy (and scipy pocketfft) port of the librosa 0.11 function named in its docstring, computing the
 same thing in the same order, so results are the same: bit for bit where the docstring says so, else to
 float rounding. Why not librosa itself: its spectral and filter modules import scipy.signal at module
 level and its onset picking is numba-jitted, which costs every freshly spawned analysis worker seconds
 before its first file (more without a bytecode cache, PYTHONDONTWRITEBYTECODE). The extractors' per-file
-path imports nothing beyond numpy and scipy.fft; tests/extract/test_dsp_kernels.py holds each kernel to
-the librosa function it replaces, on generated and real audio."""
+path imports nothing beyond numpy and scipy's pocketfft (extract/fft.py, without scipy.fft's imports);
+tests/extract/test_dsp_kernels.py holds each kernel to the librosa function it replaces, on generated
+and real audio."""
 from __future__ import annotations
 
 import functools
@@ -104,13 +105,36 @@ def chroma_filters(sr: float, n_fft: int, n_chroma: int = 12) -> np.ndarray:
     return _readonly(np.ascontiguousarray(wts[:, :int(1 + n_fft / 2)], dtype=np.float32))
 
 
+@functools.cache
+def _mel_bands(sr: float, n_fft: int, n_mels: int) -> tuple[tuple[int, int], ...]:
+    """(first, end) FFT bin of each mel filter's non-zero weights."""
+    spans = []
+    for row in mel_filters(sr, n_fft, n_mels):
+        nz = np.flatnonzero(row)
+        spans.append((int(nz[0]), int(nz[-1]) + 1) if nz.size else (0, 0))
+    return tuple(spans)
+
+
+def mel_project(power: np.ndarray, sr: float, n_fft: int, n_mels: int) -> np.ndarray:
+    """mel_filters(sr, n_fft, n_mels) @ power for a (n_fft/2+1, frames) C-ordered power spectrogram,
+    (n_mels, frames) float32, multiplying only each filter's non-zero bins: 96 bands over 1025 bins have
+    2,008 non-zero weights of 98,400, so this is 8x faster than the dense product. The same products are
+    added in another order: equal to the dense product within float32 rounding."""
+    weights = mel_filters(sr, n_fft, n_mels)
+    out = np.zeros((n_mels, power.shape[1]), np.float32)
+    for i, (first, end) in enumerate(_mel_bands(sr, n_fft, n_mels)):
+        if end > first:
+            np.dot(weights[i, first:end], power[first:end], out=out[i])
+    return out
+
+
 # --- spectrograms ----------------------------------------------------------------------------------------
 
 def power_spectrogram_uncentred(y: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
     """np.abs(librosa.stft(y, n_fft=, hop_length=, center=False)) ** 2 for float32 y of shape (..., samples):
     (..., n_fft/2+1, frames) float32, bit for bit. Same Hann window (float64), same framing, same
     scipy.fft blocks and the same complex64 Fortran-ordered result, so the same numbers come out."""
-    import scipy.fft
+    from .fft import rfft
 
     y = np.asarray(y)
     if y.shape[-1] < n_fft:
@@ -122,7 +146,7 @@ def power_spectrogram_uncentred(y: np.ndarray, n_fft: int, hop: int) -> np.ndarr
     n_columns = max(1, int(_MAX_MEM_BLOCK // (np.prod(frames.shape[:-1]) * frames.itemsize)))
     for start in range(0, frames.shape[-1], n_columns):
         stop = min(start + n_columns, frames.shape[-1])
-        stft[..., start:stop] = scipy.fft.rfft(window * frames[..., start:stop], axis=-2)
+        stft[..., start:stop] = rfft(window * frames[..., start:stop], axis=-2)
     return np.abs(stft) ** 2.0
 
 
@@ -143,9 +167,9 @@ def power_to_db(s: np.ndarray, amin: float = 1e-10, top_db: float | None = 80.0)
 
 def mfcc(s_db: np.ndarray, n_mfcc: int) -> np.ndarray:
     """librosa.feature.mfcc(S=s_db, n_mfcc=): the orthonormal DCT-II of a (bands, frames) log spectrogram."""
-    import scipy.fft
+    from .fft import dct_ortho
 
-    return scipy.fft.dct(s_db, axis=-2, type=2, norm="ortho")[..., :n_mfcc, :]
+    return dct_ortho(s_db, axis=-2)[..., :n_mfcc, :]
 
 
 @functools.cache

@@ -106,10 +106,18 @@ class DaskExecutor(Executor):
         """Tasks the cluster runs at once (its worker threads), at least 1."""
         return max(1, sum(self.client.nthreads().values()))
 
+    def _mapped(self, arg: Any) -> Any:
+        """A task, or a group of tasks (batching across files), at the paths the workers see."""
+        if isinstance(arg, Task):
+            return map_task(arg, self._map)
+        if isinstance(arg, list) and arg and all(isinstance(a, Task) for a in arg):
+            return [map_task(a, self._map) for a in arg]
+        return arg
+
     def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> Future:
         if kwargs:
             raise TypeError("DaskExecutor.submit takes positional arguments only")
-        args = tuple(map_task(a, self._map) if isinstance(a, Task) else a for a in args)
+        args = tuple(self._mapped(a) for a in args)
         remote = self.client.submit(_run_on_worker, self._key, self._init, self._initargs, fn, args, pure=False)
         local: Future = Future()
         local.set_running_or_notify_cancel()

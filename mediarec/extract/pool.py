@@ -15,7 +15,9 @@ import itertools
 import logging
 import multiprocessing
 import os
+import sys
 import threading
+import types
 import time
 import traceback
 from concurrent.futures import Executor, Future
@@ -102,6 +104,30 @@ def _worker_main(conn: Connection, initializer: Callable | None, initargs: tuple
             conn.send((task_id, False, RemoteError(traceback.format_exc(limit=3))))
 
 
+_SPAWN_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _main_left_out(initializer: Callable | None):
+    """Spawn a worker without running the parent's main script in it.
+
+    A spawned child imports the parent's `__main__` first (multiprocessing does, so that functions defined
+    there can be unpickled): for the app that is the GUI script, which imports PySide6 and the whole UI
+    into every analysis worker (170 ms and 50 MB each), for a script its imports. Workers run functions
+    from importable modules only (mediarec's, a plugin's), so the child is shown an empty `__main__`,
+    unless the initializer itself lives in the script."""
+    main = sys.modules.get("__main__")
+    if main is None or getattr(initializer, "__module__", None) == "__main__":
+        yield
+        return
+    with _SPAWN_LOCK:
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            sys.modules["__main__"] = main
+
+
 class _Worker:
     def __init__(self, ctx, initializer, initargs, threads: int):
         parent, child = ctx.Pipe()
@@ -109,7 +135,8 @@ class _Worker:
         os.environ.update({k: str(threads) for k in THREAD_ENV})  # inherited by the spawned child
         try:
             self.process = ctx.Process(target=_worker_main, args=(child, initializer, initargs), daemon=True)
-            self.process.start()
+            with _main_left_out(initializer):
+                self.process.start()
         finally:
             for k, v in saved.items():
                 if v is None:

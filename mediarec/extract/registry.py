@@ -36,7 +36,7 @@ def names() -> list[str]:
 
 
 def ordered(selected: Iterable[str]) -> list[str]:
-    """Names in an order where every extractor comes after those it reads (`spec.after`)."""
+    """Names in an order where every extractor comes after those it reads (`spec.after`, `spec.uses`)."""
     _import_all()
     selected = set(selected)
     out: list[str] = []
@@ -48,7 +48,8 @@ def ordered(selected: Iterable[str]) -> list[str]:
         if name in visiting:
             raise ValueError(f"extractor dependency cycle at {name}")
         visiting.add(name)
-        for dep in sorted(REGISTRY[name].spec.after):
+        spec = REGISTRY[name].spec
+        for dep in sorted((*spec.after, *spec.uses)):
             if dep in REGISTRY and dep in selected:
                 visit(dep)
         visiting.discard(name)

@@ -20,12 +20,12 @@ from ..media.audio import ExcerptPolicy
 from ..paths import AppPaths
 from ..settings import Settings
 from .base import Runtime
-from .device import resolve_device
+from .device import BATCH_FILES, batching, resolve_device
 from .executors import make_executor
 from .plan import Task, plan, stage_of
 from .pool import IsolatingPool, TaskTimedOut, WorkerDied
 from .registry import create, resolve
-from .worker import DECODE, Outcome, init_worker, run_task
+from .worker import DECODE, Outcome, init_worker, run_tasks
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,13 @@ def make_runtime(paths: AppPaths, settings: Settings, workers: int) -> Runtime:
     return Runtime(models_dir=str(paths.models), cache_dir=str(paths.cache),
                    device=resolve_device(settings.analyze.device),
                    threads=max(1, cores // max(1, workers)), settings=settings)
+
+
+def batch_files(settings: Settings, runtime: Runtime) -> int:
+    """Files a worker runs at once (one model call per batched extractor): BATCH_FILES with batching on."""
+    on, why = batching(settings.analyze.batch, runtime.device)
+    log.info("batching across files: %s", why)
+    return BATCH_FILES if on else 1
 
 
 def excerpt_policy(settings: Settings) -> ExcerptPolicy:
@@ -192,23 +199,27 @@ def analyze(lib: Library, paths: AppPaths, settings: Settings, only: list[str] |
         return report
     policy = excerpt_policy(settings)
     try:
+        group_size = batch_files(settings, runtime)
         if in_process:
             init_worker(names, runtime, policy, modules)
-            queue, seen = list(reversed(tasks)), first.version
-            for done in range(len(tasks)):
+            queue, seen, done = list(reversed(tasks)), first.version, 0
+            while queue:
                 cancel.check()
                 if first.version != seen:
                     seen = first.version
                     _take_first(queue, first)
-                task = queue.pop()
+                group = [queue.pop() for _ in range(min(group_size, len(queue)))]
                 if clock.due():
-                    yield clock.progress(done, f"Analysing {os.path.basename(task.item['path'])}")
-                writer.add(task, run_task(task))
+                    yield clock.progress(done, f"Analysing {os.path.basename(group[0].item['path'])}")
+                for task, outcomes in zip(group, run_tasks(group)):
+                    writer.add(task, outcomes)
+                done += len(group)
         else:
             pool, workers = make_executor(executor or settings.analyze.executor, settings.analyze.path_map,
                                           min(workers, len(tasks)), init_worker, (names, runtime, policy, modules),
                                           runtime.threads)
-            yield from _run_on_pool(pool, tasks, writer, clock, cancel, workers, settings.analyze.file_timeout, first)
+            yield from _run_on_pool(pool, tasks, writer, clock, cancel, workers, settings.analyze.file_timeout, first,
+                                    group_size)
     finally:
         writer.flush()
     report.seconds = time.monotonic() - started
@@ -222,37 +233,55 @@ def task_timeout(task: Task, base: float) -> float:
     return base + 0.25 * min(float(task.item.get("duration") or 0.0), 12 * 3600.0)
 
 
-def _submit(pool: Executor, task: Task, base_timeout: float) -> Future:
+def group_timeout(group: list[Task], base: float) -> float:
+    """A group's time limit: one base (a hang is caught as soon as for one file) plus every file's share of
+    its length; a group that runs out is run again file by file, where each file has its own limit."""
+    return task_timeout(group[0], base) + sum(task_timeout(t, 0.0) for t in group[1:])
+
+
+def _submit(pool: Executor, group: list[Task], base_timeout: float) -> Future:
     if isinstance(pool, IsolatingPool):
-        return pool.submit_timed(task_timeout(task, base_timeout), run_task, task)
-    return pool.submit(run_task, task)  # another executor (a cluster client) keeps its own limits
+        return pool.submit_timed(group_timeout(group, base_timeout), run_tasks, group)
+    return pool.submit(run_tasks, group)  # another executor (a cluster client) keeps its own limits
 
 
 def _run_on_pool(pool: Executor, tasks: list[Task], writer: _ResultWriter, clock: ProgressClock,
-                 cancel: CancelToken, workers: int, timeout: float, first: FirstIds):
+                 cancel: CancelToken, workers: int, timeout: float, first: FirstIds, group_size: int = 1):
+    """Groups of `group_size` files go to the workers; a group whose worker crashed or hung is run again
+    file by file, so only the file that did it is recorded as crashed."""
     queue = list(reversed(tasks))
-    running: dict[Future, Task] = {}
+    running: dict[Future, list[Task]] = {}
+    alone: set[int] = set()  # ids of tasks to retry on their own
     done, seen = 0, first.version
     try:
         while queue or running:
             if first.version != seen:
                 seen = first.version
                 _take_first(queue, first)
-            # A few tasks ahead of the workers keeps them busy; more would make cancel slow.
+            # A few groups ahead of the workers keeps them busy; more would make cancel slow.
             while queue and len(running) < 2 * workers:
-                task = queue.pop()
-                running[_submit(pool, task, timeout)] = task
+                group = [queue.pop()]
+                while queue and len(group) < group_size and id(group[0]) not in alone and id(queue[-1]) not in alone:
+                    group.append(queue.pop())
+                running[_submit(pool, group, timeout)] = group
             finished, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
             for fut in finished:
-                task = running.pop(fut)
+                group = running.pop(fut)
                 exc = fut.exception()
-                writer.add(task, _crashed(task, exc) if exc is not None else fut.result())
-                done += 1
+                if exc is not None and len(group) > 1:
+                    log.warning("a worker failed on a group of %d files (%s); running them one by one", len(group), exc)
+                    alone.update(id(t) for t in group)
+                    queue.extend(reversed(group))
+                    continue
+                results = [_crashed(group[0], exc)] if exc is not None else fut.result()
+                for task, outcomes in zip(group, results):
+                    writer.add(task, outcomes)
+                done += len(group)
             if cancel.cancelled:
                 raise Cancelled("analysis cancelled")
             cancel.check()  # blocks here while paused
             if clock.due() or finished:
-                current = next(iter(running.values()), None)
+                current = next(iter(running.values()), [None])[0]
                 name = os.path.basename(current.item["path"]) if current else ""
                 yield clock.progress(done, f"Analysing {name}")
     finally:

@@ -1,4 +1,4 @@
-"""What runs inside an analysis worker: load the extractors once, then run tasks file by file.
+"""What runs inside an analysis worker: load the extractors once, then run tasks, a file or a group at a time.
 
 Everything here must be importable in a freshly spawned process and return only picklable values."""
 from __future__ import annotations
@@ -10,15 +10,16 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 from ..errors import FileError, OurBug
 from ..media.audio import ExcerptPolicy, NoAudioStream
-from .base import Extractor, FeatureResult, MediaInput, Runtime
+from .base import REGISTRY, Extractor, FeatureResult, MediaInput, Runtime
+from .batching import BatchedExtractor, Ready
 from .plan import Task
-from .registry import create
+from .registry import create, ordered
 
 log = logging.getLogger(__name__)
 
@@ -73,27 +74,119 @@ def _set_threads(n: int) -> None:
 
 def run_task(task: Task) -> dict[str, Outcome]:
     """Run the task's extractors in order on one shared decode of the file."""
-    media = MediaInput(task.item, _POLICY, stored=task.stored)
-    out: dict[str, Outcome] = {}
-    for name in task.extractors:
+    return run_tasks([task])[0]
+
+
+def run_tasks(tasks: list[Task]) -> list[dict[str, Outcome]]:
+    """Run a group of files: extractor by extractor (dependency order), each file on its own shared
+    decode. A `BatchedExtractor` runs its model once for the whole group; everything else, and every
+    error, stays per file."""
+    medias = [MediaInput(t.item, _POLICY, stored=t.stored) for t in tasks]
+    outs: list[dict[str, Outcome]] = [{} for _ in tasks]
+    for name in _order(tasks):
+        members = [i for i, t in enumerate(tasks) if name in t.extractors]
         ext = _EXTRACTORS.get(name)
         if ext is None:
-            out[name] = Outcome(error_kind="bug", message=_LOAD_ERRORS.get(name, "not loaded"), not_loaded=True)
+            for i in members:
+                outs[i][name] = Outcome(error_kind="bug", message=_LOAD_ERRORS.get(name, "not loaded"), not_loaded=True)
             continue
-        decoded_before, started = media.decode_seconds, time.process_time()
-        out[name] = _run_one(ext, media)
-        out[name].seconds = time.process_time() - started - (media.decode_seconds - decoded_before)
-        if out[name].result is not None:
-            media.results[name] = out[name].result
-    out[DECODE] = Outcome(seconds=media.decode_seconds)
-    return out
+        group = [medias[i] for i in members]
+        if isinstance(ext, BatchedExtractor) and len(group) > 1:
+            outcomes = _run_batched(ext, group)
+        else:
+            outcomes = [_timed(ext, m, lambda m=m: _run_one(ext, m)) for m in group]
+        for i, outcome in zip(members, outcomes):
+            outs[i][name] = outcome
+            if outcome.result is not None:
+                _note_excerpt(ext, medias[i], outcome.result)
+                medias[i].results[name] = outcome.result
+    for out, media in zip(outs, medias):
+        out[DECODE] = Outcome(seconds=media.decode_seconds)
+    return outs
 
 
-def _run_one(ext: Extractor, media: MediaInput) -> Outcome:
+def _order(tasks: list[Task]) -> list[str]:
+    """Every extractor of the group once, each after those it reads (a single task keeps its own order)."""
+    if len(tasks) == 1:
+        return list(tasks[0].extractors)
+    names = {n for t in tasks for n in t.extractors}
+    unknown = sorted(n for n in names if n not in REGISTRY)  # not loadable here: reported as not loaded
+    return unknown + ordered(names - set(unknown))
+
+
+def _timed(ext: Extractor, media: MediaInput, step: Callable[[], Outcome]) -> Outcome:
+    """`step`'s outcome with its CPU time, less the shared decoding it triggered."""
+    decoded_before, started = media.decode_seconds, time.process_time()
+    outcome = step()
+    outcome.seconds += time.process_time() - started - (media.decode_seconds - decoded_before)
+    return outcome
+
+
+def _run_batched(ext: BatchedExtractor, group: list[MediaInput]) -> list[Outcome]:
+    """prepare per file, one `infer` for the files that prepared, finish per file. If the group's model
+    call fails, each file's inputs run alone, so one bad input fails only its own file."""
+    prepared: list[Any] = [None] * len(group)
+    outcomes = [_timed(ext, m, lambda k=k, m=m: _attempt(ext, m, lambda: prepared.__setitem__(k, ext.prepare(m))))
+                for k, m in enumerate(group)]
+    for k, p in enumerate(prepared):
+        if isinstance(p, Ready):
+            seconds = outcomes[k].seconds
+            outcomes[k] = _run_one(ext, group[k], lambda p=p: p.result)
+            outcomes[k].seconds = seconds
+    todo = [k for k, o in enumerate(outcomes) if o.error_kind is None and o.result is None]
+    inferred: dict[int, Any] = {}
+    started = time.process_time()
     try:
-        result = ext.extract(media)
-        _validate(ext, result)
-        return Outcome(result=result)
+        if todo:
+            inferred = dict(zip(todo, ext.infer([prepared[k] for k in todo])))
+    except Exception:  # noqa: BLE001 - found out per file below, where the error lands on its file
+        log.warning("%s: batched model call over %d files failed; running them one by one", ext.spec.name, len(todo))
+    share = (time.process_time() - started) / max(1, len(todo))
+    for k in todo:
+        media = group[k]
+        if k not in inferred:
+            failed = _attempt(ext, media, lambda k=k: inferred.__setitem__(k, ext.infer([prepared[k]])[0]))
+            if k not in inferred:
+                outcomes[k] = failed
+                continue
+        seconds = outcomes[k].seconds + share
+        outcomes[k] = _timed(ext, media, lambda k=k, m=media: _run_one(ext, m, lambda: ext.finish(m, prepared[k],
+                                                                                                  inferred[k])))
+        outcomes[k].seconds += seconds
+    return outcomes
+
+
+def _note_excerpt(ext: Extractor, media: MediaInput, result: FeatureResult) -> None:
+    """Record which part of the file an audio result describes (attrs["excerpt"]: "whole", "6x12s").
+
+    A new excerpt policy does not bump the extractors' versions: that would make every stored row stale
+    and re-analyse whole libraries for features that bench/excerpt_quality.py shows agree within noise
+    (see ExcerptPolicy). Rows of both policies stay comparable, and this attribute tells them apart."""
+    decoded = media.decoded
+    if ext.spec.audio_rate is not None and decoded is not None and "excerpt" not in result.attrs:
+        result.attrs["excerpt"] = media.policy.label(decoded.ranges)
+
+
+def _run_one(ext: Extractor, media: MediaInput, compute: Callable[[], Any] | None = None) -> Outcome:
+    """The file's outcome of `compute` (default: the extractor's `extract`), its result validated."""
+    compute = compute or (lambda: ext.extract(media))
+    holder: list[FeatureResult] = []
+    outcome = _attempt(ext, media, lambda: holder.append(_validated(ext, compute())))
+    if holder:
+        outcome.result = holder[0]
+    return outcome
+
+
+def _validated(ext: Extractor, result: Any) -> FeatureResult:
+    _validate(ext, result)
+    return result
+
+
+def _attempt(ext: Extractor, media: MediaInput, step: Callable[[], Any]) -> Outcome:
+    """Run `step` for the file; an empty Outcome when it worked, else the error it raised, as the file's."""
+    try:
+        step()
+        return Outcome()
     except NoAudioStream:
         # A silent video has no soundtrack to describe: done, with nothing to store but the fact.
         return Outcome(result=FeatureResult(None, {"skipped": "no audio stream"}))

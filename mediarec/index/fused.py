@@ -37,6 +37,7 @@ from .ids import EMPTY_IDS, sorted_find
 from .manifest import Manifest, manifest_path, read_manifest
 from .search import SpaceIndex, kind_mask
 from .spaces import SPACES, Space
+from .weights import WEIGHTS, WEIGHTS_KEY
 
 if TYPE_CHECKING:
     from ..library import Library
@@ -44,9 +45,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FUSED = Space("fused", (), frozenset({"audio", "video"}), "all spaces at once (for more like this)")
-WEIGHTS = {"audio": 1.0, "visual": 0.6, "text": 0.5, "mood": 0.35}
-"""How much each space counts in "all": how it sounds first, then looks, what it is about, how it feels."""
-WEIGHTS_KEY = "similar.weights"
 SKETCH_DIM = 128
 """Dimensions kept of a wider space in the sketch. With 64 the sketch's top 100 of 300 held 0.96 of the
 fused top 10 (100k independent synthetic spaces); with 128, 0.99."""

@@ -2,21 +2,25 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import shutil
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any, Iterator
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, Iterator
 
 from ..errors import MediarecError
 from .migrate import migrate
 from .recovery import DamagedLibrary, check_header, is_damage, periodic_backup
-from .stores import (EventStore, FeatureStore, FileStatusStore, IndexStore, KVStore, MediaStore, PlaylistStore,
-                     RootStore, TranscriptStore)
+from .stores import EventStore, FileStatusStore, KVStore, MediaStore, PlaylistStore, RootStore, TranscriptStore
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+    from .features import FeatureStore
+    from .index_items import IndexStore
 
 
 log = logging.getLogger(__name__)
@@ -90,17 +94,34 @@ class Library:
             migrate(self.conn, self.path)
         except sqlite3.DatabaseError as exc:
             raise self.translate(exc) from None
-        self.db = sqlite_utils.Database(self.conn)
         self._lock = threading.RLock()
         self.roots = RootStore(self)
         self.media = MediaStore(self)
         self.file_status = FileStatusStore(self)
         self.events = EventStore(self)
-        self.features = FeatureStore(self)
         self.transcripts = TranscriptStore(self)
         self.playlists = PlaylistStore(self)
         self.kv = KVStore(self)
-        self.index = IndexStore(self)
+
+    # Made on first use: sqlite_utils and the numpy-based stores cost ~0.35 s of imports that `status` and the
+    # app's first paint never need (tests/test_cold_imports.py).
+    @functools.cached_property
+    def db(self) -> "sqlite_utils.Database":
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
+
+    @functools.cached_property
+    def features(self) -> "FeatureStore":
+        from .features import FeatureStore
+
+        return FeatureStore(self)
+
+    @functools.cached_property
+    def index(self) -> "IndexStore":
+        from .index_items import IndexStore
+
+        return IndexStore(self)
 
     def _open_read_only(self, exc: sqlite3.OperationalError, timeout: float) -> sqlite3.Connection:
         """Reading still works on a full or read-only disk: open the file read-only, or raise `exc` as it is."""

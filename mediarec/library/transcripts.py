@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import bisect
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
+from . import search_text
 from .codec import now
 
 if TYPE_CHECKING:
@@ -38,6 +40,10 @@ class TimedTranscript:
         """The segment playing at `seconds` (the last one started by then), None before the first."""
         i = bisect.bisect_right([s.start for s in self.segments], seconds) - 1
         return i if i >= 0 else None
+
+
+RANK_AT_ONCE = 5000
+"""match_media ranks up to this many candidate files in one query; more are ranked a chunk at a time."""
 
 
 class TranscriptStore:
@@ -96,24 +102,48 @@ class TranscriptStore:
                ORDER BY rank LIMIT ?""", (match, kind, kind, limit))
         return [dict(r) for r in rows]
 
-    def match_media(self, terms: Sequence[str], kind: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    def match_media(self, terms: Sequence[str], kind: str | None = None, limit: int = 200,
+                    trigram: bool = True) -> list[dict[str, Any]]:
         """Files that are ok (and of `kind`) whose title, artist, album, genre or path contains every term
-        (case-insensitive), those with a term in the title first."""
+        (case-insensitive), those with a term in the title first. `trigram`: only the files whose search text
+        holds every term (library/search_text.py: trigram lists) are tested, instead of every file; the answer
+        is the same."""
         if not terms:
             return []
         fields = ("m.title", "m.artist", "m.album", "m.genre", "m.path")
         where, params, title_hits = [], [], []
         for term in terms:
-            like = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            like = search_text.like(term)
             where.append("(" + " OR ".join(f"{f} LIKE ? ESCAPE '\\'" for f in fields) + ")")
             params += [like] * len(fields)
             title_hits.append(like)
-        order = " + ".join("(m.title LIKE ? ESCAPE '\\')" for _ in title_hits)
-        rows = self.lib.query(
-            f"""SELECT m.id AS media_id, m.path, m.title, m.artist, m.kind FROM media m
-                WHERE m.status = 'ok' AND (? IS NULL OR m.kind = ?) AND {' AND '.join(where)}
-                ORDER BY {order} DESC, m.id LIMIT ?""", (kind, kind, *params, *title_hits, limit))
-        return [dict(r) for r in rows]
+        in_title = " + ".join("(m.title LIKE ? ESCAPE '\\')" for _ in title_hits)
+        test = f"m.status = 'ok' AND (? IS NULL OR m.kind = ?) AND {' AND '.join(where)}"
+        if not trigram:
+            return [dict(r) for r in self.lib.query(
+                f"""SELECT m.id AS media_id, m.path, m.title, m.artist, m.kind FROM media m WHERE {test}
+                    ORDER BY {in_title} DESC, m.id LIMIT ?""", (kind, kind, *params, *title_hits, limit))]
+        # a superset: the search text holds these fields (lower-cased); the LIKEs above then decide
+        found = sorted(search_text.matching_ids(self.lib, list(terms)) or [])
+        source = "json_each(?) c CROSS JOIN media m ON m.id = c.value"
+        if len(found) <= RANK_AT_ONCE:
+            return [dict(r) for r in self.lib.query(
+                f"""SELECT m.id AS media_id, m.path, m.title, m.artist, m.kind FROM {source} WHERE {test}
+                    ORDER BY {in_title} DESC, m.id LIMIT ?""",
+                (json.dumps(found), kind, kind, *params, *title_hits, limit))]
+        # Many: rank level by level (all terms in the title, then one fewer...), ids ascending a chunk at a time,
+        # so a common query stops at `limit` rows instead of testing and sorting every match.
+        out: list[dict[str, Any]] = []
+        for level in range(len(terms), -1, -1):
+            for start in range(0, len(found), RANK_AT_ONCE):
+                chunk = json.dumps(found[start:start + RANK_AT_ONCE])
+                out += [dict(r) for r in self.lib.query(
+                    f"""SELECT m.id AS media_id, m.path, m.title, m.artist, m.kind FROM {source}
+                        WHERE {in_title} = ? AND {test} ORDER BY m.id LIMIT ?""",
+                    (chunk, *title_hits, level, kind, kind, *params, limit - len(out)))]
+                if len(out) >= limit:
+                    return out
+        return out
 
     def count(self) -> int:
         """Files with a stored transcript (including those stored as "no speech")."""

@@ -45,7 +45,7 @@ from .neighbours import NeighbourCache
 from .pacing import NOT_NOW, REGION_HEARD, ExploreRecord, freshness, region_odds, split_recent, with_odds
 from .params import Params
 from .reasons import FactsCache
-from .rerank import PEOPLE_COLUMNS, mmr, people, shortlist
+from .rerank import PEOPLE_COLUMNS, mmr, people, recent_needed, shortlist
 from .scorer import LABELS, Scorer
 from .session import Entry, Session
 from .similar import KINDS
@@ -329,11 +329,12 @@ class UpNext:
             short, fused, value = self._regions(ids, short, fused, explore, probs, worth, weights)
         else:
             value = value[short]
-        recent = [e.media_id for e in ctx.session[-3:]]
+        spacing = max(0, int(self.settings.artist_spacing))
+        recent = [e.media_id for e in ctx.session[-recent_needed(spacing):]]
         rows = self.lib.media.get_many([*ids[short].tolist(), *recent], PEOPLE_COLUMNS)
         due = self.explore.due(n - lead, self.settings.exploration) if ctx.has_taste else None
         slots = mmr(value, fused, explore[short], [people(rows.get(int(i))) for i in ids[short]],
-                    [people(rows.get(m)) for m in recent], n - lead, self.params.mmr_lambda, due)
+                    [people(rows.get(m)) for m in recent], n - lead, self.params.mmr_lambda, due, spacing)
         return [*range(ranked, ranked + lead), *(int(short[s.position]) for s in slots),
                 *range(ranked + lead, len(ids))][:n]
 

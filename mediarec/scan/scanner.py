@@ -1,6 +1,7 @@
 """The library scan: walk every root, probe new and changed files, follow moves, mark the missing.
 
-`scan()` is a job generator (see jobs.py). It walks all available roots first (so it knows which known
+`scan()` is a job generator (see jobs.py). It walks all available roots (or the `only` ones: a folder just
+added is scanned alone, the others are left as they are until their own rescan) first (so it knows which known
 files are gone before it decides what is a move), then probes only new and changed files, writing in
 batches. A scan killed at any point leaves a consistent database; the next one finishes the job,
 because an unchanged file costs one stat and a dict lookup.
@@ -11,10 +12,12 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from ..errors import FileError
 from ..jobs import CancelToken, Job, Progress, ProgressClock
 from ..library import Library
+from ..library.roots import normalise_root
 from ..settings import ScanSettings
 from .parallel import MIN_FILES_FOR_POOL, default_workers, make_pool, probe_all
 from .probe import ProbeResult
@@ -111,9 +114,12 @@ def _root_available(path: str, known_files: int) -> bool:
     return True
 
 
-def scan(lib: Library, settings: ScanSettings | None = None, cancel: CancelToken | None = None) -> Job[ScanReport]:
-    """Scan every active root of the library. Yields Progress; returns a ScanReport."""
+def scan(lib: Library, settings: ScanSettings | None = None, cancel: CancelToken | None = None,
+         only: Iterable[str | os.PathLike] | None = None) -> Job[ScanReport]:
+    """Scan every active root of the library (`only`: just these roots). Yields Progress; returns a
+    ScanReport whose counts are those of the roots scanned."""
     settings = settings or ScanSettings()
+    roots = _roots(lib, only)
     cancel = cancel or CancelToken()
     report = ScanReport()
     started = time.monotonic()
@@ -126,7 +132,7 @@ def scan(lib: Library, settings: ScanSettings | None = None, cancel: CancelToken
     problems: list[Problem] = []
     gone: dict[str, tuple[int, str, str]] = {}  # path -> (id, status, fingerprint) of known files not found now
     known_bad = lib.file_status.known(SCAN_STAGES)
-    for root in lib.roots.active():
+    for root in roots:
         report.roots += 1
         snapshot = lib.media.snapshot(root["id"])
         live = sum(1 for v in snapshot.values() if v[3] in ("ok", "masked", "error"))
@@ -209,12 +215,20 @@ def scan(lib: Library, settings: ScanSettings | None = None, cancel: CancelToken
     with lib.transaction():
         lib.media.set_status(newly_missing, "missing")
     report.missing = len(newly_missing)
-    for root in lib.roots.active():
+    for root in roots:
         if root["path"] not in report.unavailable_roots:
             lib.roots.mark_scanned(root["id"])
     report.seconds = time.monotonic() - started
     yield Progress(total, total, "Scan finished")
     return report
+
+
+def _roots(lib: Library, only: Iterable[str | os.PathLike] | None) -> list[dict]:
+    roots = lib.roots.active()
+    if only is None:
+        return roots
+    wanted = {normalise_root(p) for p in only}
+    return [r for r in roots if r["path"] in wanted]
 
 
 class _MoveCandidates:

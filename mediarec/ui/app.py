@@ -2,8 +2,10 @@
 
 Start-up order: QApplication, settings and data dirs, the single-instance check (a second launch hands its
 files to the running one and exits), the window, then each part's `install(ctx)` (library, jobs, player,
-upnext, listeners, results, dialogs, playlists, desktop; a part that is not there yet is skipped), then the window shows and
-unfinished analysis resumes. The GUI thread never opens the database itself: parts use ServiceBridges."""
+upnext, listeners, results, dialogs, playlists, desktop; a part that is not there yet is skipped), then the window shows
+with the library's first page, and only after its first paint do the other services start (unfinished analysis
+resumes, folders are watched, Up Next makes its list: ui/first_paint.py). The GUI thread never opens the database
+itself: parts use ServiceBridges."""
 from __future__ import annotations
 
 import importlib
@@ -29,10 +31,14 @@ PARTS = ("library", "jobs", "problems", "player", "upnext", "listeners", "result
 def build(paths: AppPaths, settings: Settings, parts: tuple[str, ...] = PARTS,
           options: dict[str, dict] | None = None) -> AppContext:
     """Make the window and install each part that exists; `options[part]` are extra install() arguments."""
+    from .first_paint import FirstPaint
     from .main_window import MainWindow
 
     window = MainWindow()
     ctx = AppContext(paths=paths, settings=settings, actions=MediaActions(window), window=window)
+    first_paint = FirstPaint(window)
+    ctx.after_paint = first_paint.then
+    window.first_paint = first_paint  # start() arms it; tests wait on its `done`
     for name in parts:
         try:
             module = importlib.import_module(f"{__package__}.{name}")
@@ -48,13 +54,32 @@ def build(paths: AppPaths, settings: Settings, parts: tuple[str, ...] = PARTS,
     return ctx
 
 
+FIRST = ("library",)
+"""Services started with the window: the library's (its pages read their first rows when shown)."""
+
+
 def start(ctx: AppContext) -> None:
-    """Show the window and let the parts begin (resume analysis, start watching folders)."""
+    """Show the window and start the library; the other parts begin after the first paint (resume analysis,
+    start watching folders), in install order."""
     ctx.window.show()
-    for service in list(ctx.services.values()):  # in install order: the library's first
-        start_service = getattr(service, "start", None)
-        if callable(start_service):
-            start_service()
+    first_paint = getattr(ctx.window, "first_paint", None)
+    if first_paint is not None:
+        first_paint.arm_fallback()
+    later = [name for name in ctx.services if name not in FIRST]
+    for name in FIRST:
+        _start_service(ctx, name)
+
+    def start_the_rest() -> None:
+        for name in later:
+            _start_service(ctx, name)
+
+    ctx.after_paint(start_the_rest)
+
+
+def _start_service(ctx: AppContext, name: str) -> None:
+    start_service = getattr(ctx.services.get(name), "start", None)
+    if callable(start_service):
+        start_service()
 
 
 def main(data_dir: str | None = None, argv: list[str] | None = None) -> int:

@@ -27,6 +27,7 @@ class ListenerSwitcher(QToolButton):
         self.bridge = ServiceBridge(db_path, "listeners", self)
         self.who: int | None = None
         self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.setStyleSheet("QToolButton { padding-right: 14px; }")  # room for the menu arrow: it covered the name
         self.setToolTip("Who is listening: their history, queue, blocklist and Up Next")
         self.setText("Listening: …")
         self.setMenu(QMenu(self))

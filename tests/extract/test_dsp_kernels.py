@@ -10,7 +10,7 @@ import pytest
 
 from mediarec.extract import dsp_kernels as k
 from mediarec.extract.base import MediaInput
-from mediarec.extract.extractors.audio_dsp import stft_magnitude
+from mediarec.extract.extractors.audio_dsp import stft_magnitude, stft_power
 from mediarec.extract.models import musicnn_net
 
 from music_signals import RATE, chords, click_track, drum_loop, soft_slow_chords
@@ -104,6 +104,18 @@ def test_db_mfcc_onset_strength_are_librosas(music):
     np.testing.assert_array_equal(k.mfcc(mel_db, 13), librosa.feature.mfcc(S=mel_db, n_mfcc=13))
     np.testing.assert_array_equal(k.onset_strength(mel_db, N_FFT, HOP),
                                   librosa.onset.onset_strength(S=mel_db, sr=SR, hop_length=HOP))
+
+
+def test_the_shared_power_spectrogram_and_banded_mel_are_librosas(music):
+    """audio.dsp computes one power spectrogram and projects only each mel filter's non-zero bins:
+    the same numbers as librosa's dense mel spectrogram, to float32 rounding."""
+    power = stft_power(music)
+    theirs = np.abs(librosa.stft(music, n_fft=N_FFT, hop_length=HOP)) ** 2
+    np.testing.assert_allclose(power, theirs, rtol=1e-4, atol=1e-6 * theirs.max())
+    mel = k.mel_project(power, SR, N_FFT, 96)
+    dense = librosa.feature.melspectrogram(S=power, sr=SR, n_fft=N_FFT, n_mels=96)
+    np.testing.assert_allclose(mel, dense, rtol=1e-4, atol=1e-6 * dense.max())
+    np.testing.assert_allclose(k.power_to_db(mel), k.power_to_db(dense), atol=1e-3)
 
 
 def test_spectral_contrast_is_librosas(music):

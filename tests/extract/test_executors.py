@@ -121,8 +121,11 @@ def test_dask_cluster_gives_the_local_pools_rows_and_failures_still_get_a_row(li
 
 
 @pytest.mark.slow
-def test_paths_are_mapped_for_the_workers(lib, media_dir, tmp_path, cluster):
-    """The library knows the files under one folder, the workers see them under another."""
+@pytest.mark.parametrize("batch", ["off", "on"])
+def test_paths_are_mapped_for_the_workers(lib, media_dir, tmp_path, cluster, batch, monkeypatch):
+    """The library knows the files under one folder, the workers see them under another (a group of files
+    with batching on, too)."""
+    monkeypatch.setenv("MEDIAREC_BATCH", batch)
     lib.roots.add(media_dir)
     run_job(scan(lib))
     mounted = tmp_path / "mounted"

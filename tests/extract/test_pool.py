@@ -55,3 +55,29 @@ def test_kill_running_stops_work_at_once(pool):
     pool.kill_running()
     with pytest.raises(WorkerDied):
         hung.result(timeout=30)
+
+
+def test_workers_do_not_run_the_parents_main_script(tmp_path):
+    """A spawned worker would import the script that started the pool (for the app: the GUI and PySide6)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    ran = tmp_path / "ran"
+    script = tmp_path / "main_script.py"
+    script.write_text(f"""
+import os, sys
+sys.path[:0] = {[str(Path(__file__).parent), str(Path(__file__).parents[2])]!r}
+with open({str(ran)!r}, "a") as f:
+    f.write(f"{{os.getpid()}}\\n")  # what a heavy top-level import would cost each worker
+import pool_tasks
+from mediarec.extract.pool import IsolatingPool
+if __name__ == "__main__":
+    pool = IsolatingPool(2, initializer=pool_tasks.init, initargs=("x",))
+    print(pool.submit(pool_tasks.whoami, 1).result(timeout=60)[1], pool.submit(pool_tasks.whoami, 2).result(timeout=60)[1])
+    pool.shutdown()
+""")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=True)
+    workers = set(out.stdout.split())
+    started = ran.read_text().split()
+    assert workers and len(started) == 1 and started[0] not in workers  # the script ran in the parent only

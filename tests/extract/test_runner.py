@@ -173,3 +173,20 @@ def test_missing_inputs_are_computed_first_and_dependents_follow_their_inputs(li
     library.conn.execute("DELETE FROM features WHERE extractor = 'test.level'")
     report = run_job(analyze(library, AppPaths.resolve(), Settings(), only=["test.level"], in_process=True))
     assert report.results == {"test.level": 9, "test.double": 9}
+
+
+def test_audio_results_record_the_excerpt_they_describe(library):
+    settings = Settings()
+    settings.audio.full_up_to, settings.audio.windows, settings.audio.window = 0.5, 2, 0.25
+    run(library, in_process=True, settings=settings)
+    ids = [m["id"] for m in library.media.list() if (m["duration"] or 0) > 0.5]
+    assert ids
+    for media_id in ids:
+        assert library.features.get(media_id, "test.level")["attrs"]["excerpt"] == "2x0.25s"
+        assert "excerpt" not in library.features.get(media_id, "test.double")["attrs"]  # it reads no audio
+
+
+def test_short_files_record_that_they_were_analysed_whole(library):
+    run(library, in_process=True)
+    rows = [library.features.get(m["id"], "test.level") for m in library.media.list()]
+    assert {r["attrs"]["excerpt"] for r in rows if r is not None} == {"whole"}

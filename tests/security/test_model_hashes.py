@@ -140,3 +140,34 @@ def test_joined_whisper_base_that_changed_is_joined_again(tmp_path):
     (target / "model.bin").write_bytes(b"C" * 1500)  # swapped in the user-writable models dir
     target = whisper.join_base(tmp_path / "models", (first, second))
     assert (target / "model.bin").read_bytes() == b"A" * 1000 + b"B" * 500
+
+
+def test_hashes_are_kept_in_the_models_dir_and_a_replaced_file_is_hashed_again(app_dirs, tmp_path, monkeypatch):
+    """A later run (fresh memory, even a fresh cache dir) reuses the digest from the models dir without
+    reading the file; a file replaced by one of the same size is read and refused, in place or swapped."""
+    copy = tmp_path / "MTT_musicnn.npz"
+    shutil.copy2(musicnn_net.SHIPPED_DIR / "MTT_musicnn.npz", copy)
+    verify.verify(copy, "musicnn/MTT_musicnn.npz", "t")
+    assert (app_dirs["models"] / "model-hashes.json").is_file()
+
+    hashed = []
+    real = verify.hashlib.sha256
+    monkeypatch.setattr(verify.hashlib, "sha256", lambda *a: hashed.append(1) or real(*a))
+    monkeypatch.setattr(verify, "_memo", {})
+    monkeypatch.setenv("MEDIAREC_CACHE_DIR", str(tmp_path / "another-cache"))
+    verify.verify(copy, "musicnn/MTT_musicnn.npz", "t")
+    assert hashed == []  # from the models dir's record
+
+    _flip(copy, offset=2_000_000)  # same size, same mtime: ctime changed
+    monkeypatch.setattr(verify, "_memo", {})
+    with pytest.raises(verify.ModelRefused):
+        verify.verify(copy, "musicnn/MTT_musicnn.npz", "t")
+    assert hashed == [1]
+
+    swapped = tmp_path / "swapped.npz"  # a copy moved over it: same size and mtime, new inode
+    shutil.copy2(copy, swapped)
+    os.replace(swapped, copy)
+    monkeypatch.setattr(verify, "_memo", {})
+    with pytest.raises(verify.ModelRefused):
+        verify.verify(copy, "musicnn/MTT_musicnn.npz", "t")
+    assert hashed == [1, 1]

@@ -32,7 +32,8 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import MissingDependency
-from ..base import Extractor, ExtractorSpec, FeatureResult, MediaInput, Runtime, register
+from ..base import ExtractorSpec, FeatureResult, MediaInput, Runtime, register
+from ..batching import BatchedExtractor, map_batched
 from ..models import musicnn_net as net
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ def read_tags(folder: Path) -> dict[str, list[str]]:
 
 
 @register
-class Musicnn(Extractor):
+class Musicnn(BatchedExtractor):
     spec = ExtractorSpec(
         name="audio.musicnn",
         version=2,  # 2: MTT_musicnn in int8 (tags move by up to 0.005)
@@ -130,19 +131,24 @@ class Musicnn(Extractor):
         log.info("audio.musicnn on %s: %s", runtime.device,
                  ", ".join(f"{t.name} via {t.backend} {t.precision}" for t in self._taggers.values()))
 
-    def extract(self, media: MediaInput) -> FeatureResult:
+    batch_items = 64  # 8 files' patches per model call
+
+    def prepare(self, media: MediaInput) -> np.ndarray:
+        """The file's log-mel patches (at most `max_patches`, spread over the decoded audio)."""
         if not self._taggers:
-            raise RuntimeError("Musicnn.extract called before load()")
+            raise RuntimeError("Musicnn used before load()")
         samples = media.audio(net.SAMPLE_RATE)
-        patches = net.log_mel_patches(samples, select_patches(net.patch_count(len(samples)), self._max_patches))
-        probs: dict[str, np.ndarray] = {}
-        vector = None
-        for name, tagger in self._taggers.items():
-            tags, penultimate = tagger.run(patches)
-            probs[name] = tags.mean(axis=0)
-            if name == "MSD_musicnn":
-                vector = penultimate.mean(axis=0).astype(np.float32)
-        assert vector is not None
+        return net.log_mel_patches(samples, select_patches(net.patch_count(len(samples)), self._max_patches))
+
+    def infer(self, prepared: list[np.ndarray]) -> list[dict[str, tuple[np.ndarray, np.ndarray]]]:
+        """Per file, per model: (tag probabilities, penultimate features) of each of its patches."""
+        per_model = {name: map_batched(tagger.run, prepared, self.batch_items)
+                     for name, tagger in self._taggers.items()}
+        return [{name: outs[k] for name, outs in per_model.items()} for k in range(len(prepared))]
+
+    def finish(self, media: MediaInput, patches: np.ndarray, outputs: dict) -> FeatureResult:
+        probs = {name: tags.mean(axis=0) for name, (tags, _) in outputs.items()}
+        vector = outputs["MSD_musicnn"][1].mean(axis=0).astype(np.float32)
         attrs = {
             "msd": self._named(probs["MSD_musicnn"], "MSD_musicnn"),
             "mtt": self._named(probs["MTT_musicnn"], "MTT_musicnn"),

@@ -24,8 +24,9 @@ from typing import Any
 import numpy as np
 
 from ...errors import ExtractorError, MissingDependency, OurBug
-from ..base import Extractor, ExtractorSpec, FeatureResult, MediaInput, Runtime, register
-from ..models.minilm import DIM, MiniLM, model_files
+from ..base import ExtractorSpec, FeatureResult, MediaInput, Runtime, register
+from ..batching import BatchedExtractor
+from ..models.minilm import DIM, MAX_TOKENS, MiniLM, model_files, pool_chunks
 from .transcript import SpeechTranscript
 
 TRANSCRIPT_WEIGHT = 0.75
@@ -79,7 +80,7 @@ def embed_query(text: str, runtime: Runtime | None = None) -> np.ndarray:
 
 
 @register
-class TextEmbedding(Extractor):
+class TextEmbedding(BatchedExtractor):
     spec = ExtractorSpec(
         name="text.embedding", version=2, kinds=frozenset({"audio", "video"}), dim=DIM,
         description="what it is about in words: MiniLM sentence embedding of the transcript and the metadata",
@@ -106,21 +107,35 @@ class TextEmbedding(Extractor):
         # current would never get the words.
         self.expect_transcript = SpeechTranscript().check(runtime) is None
 
-    def extract(self, media: MediaInput) -> FeatureResult:
+    def prepare(self, media: MediaInput) -> dict[str, Any]:
+        """The file's token id sequences: its metadata text, then its transcript's chunks (if it has words)."""
         assert self.model is not None, "load() was not called"
         meta = metadata_text(media.item)
-        meta_vec = self.model.encode([meta])[0]
-        attrs: dict[str, Any] = {"metadata_text": meta, "parts": ["metadata"], "wordless": True}
         segments = _transcript_segments(media, self.expect_transcript)
         words = sum(len(t.split()) for t in segments)
-        if words < MIN_WORDS:
+        chunks, tokens = self.model.chunks(segments, MAX_CHUNKS) if words >= MIN_WORDS else ([], 0)
+        meta_ids = self.model.token_ids([meta])[0][:MAX_TOKENS - 2]
+        return {"meta": meta, "words": words, "tokens": tokens, "chunks": chunks, "seqs": [meta_ids, *chunks]}
+
+    def infer(self, prepared: list[dict[str, Any]]) -> list[np.ndarray]:
+        """Unit vectors of every file's sequences, from one call over all of them."""
+        assert self.model is not None, "load() was not called"
+        vectors = self.model.embed_ids([seq for p in prepared for seq in p["seqs"]])
+        return np.split(vectors, np.cumsum([len(p["seqs"]) for p in prepared])[:-1])
+
+    def finish(self, media: MediaInput, prepared: dict[str, Any], vectors: np.ndarray) -> FeatureResult:
+        meta_vec = vectors[0]
+        attrs: dict[str, Any] = {"metadata_text": prepared["meta"], "parts": ["metadata"], "wordless": True}
+        chunks = prepared["chunks"]
+        if not chunks:
             return FeatureResult(meta_vec, attrs)
         attrs["wordless"] = False
-        said, tokens, chunks = self.model.encode_long(segments, max_chunks=MAX_CHUNKS)
+        said = pool_chunks(vectors[1:], chunks)
         blend = TRANSCRIPT_WEIGHT * said + (1 - TRANSCRIPT_WEIGHT) * meta_vec
         vector = (blend / max(float(np.linalg.norm(blend)), 1e-12)).astype(np.float32)
-        attrs.update(parts=["transcript", "metadata"], transcript_words=words, transcript_tokens=tokens,
-                     chunks=chunks, metadata_vector=[round(float(x), 5) for x in meta_vec])
+        attrs.update(parts=["transcript", "metadata"], transcript_words=prepared["words"],
+                     transcript_tokens=prepared["tokens"], chunks=len(chunks),
+                     metadata_vector=[round(float(x), 5) for x in meta_vec])
         return FeatureResult(vector, attrs)
 
 

@@ -31,7 +31,8 @@ from pathlib import Path
 import numpy as np
 
 from ...media.frames import SampledFrames, sample_frames
-from ..base import Extractor, ExtractorSpec, FeatureResult, MediaInput, Runtime, register
+from ..base import ExtractorSpec, FeatureResult, MediaInput, Runtime, register
+from ..batching import BatchedExtractor, map_batched
 from ..models.efficientnet_lite import FEATURE_DIM, FrameEmbedder, imagenet_labels, to_model_input, weights_path
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ def thumbnail_path(cache_dir: str | os.PathLike, media_id: int | str) -> Path:
 
 
 @register
-class VideoFrames(Extractor):
+class VideoFrames(BatchedExtractor):
     spec = ExtractorSpec(
         name="video.frames",
         version=1,
@@ -80,17 +81,33 @@ class VideoFrames(Extractor):
         self._embedder = FrameEmbedder(runtime.models_dir, runtime.device, runtime.threads)
         log.info("video.frames: EfficientNet-Lite0 on %s via %s", runtime.device, self._embedder.backend)
 
-    def extract(self, media: MediaInput) -> FeatureResult:
+    batch_items = 128  # 8 videos' frames per model call
+
+    def prepare(self, media: MediaInput) -> dict:
+        """The file's sampled frames and their model input."""
         if self._embedder is None or self._runtime is None:
             raise RuntimeError("VideoFrames.extract called before load()")
-        count = _frame_count(self._runtime)
         started = time.perf_counter()
-        sampled = sample_frames(media.path, count, duration_hint=media.item.get("duration"))
+        sampled = sample_frames(media.path, _frame_count(self._runtime), duration_hint=media.item.get("duration"))
         decoded_at = time.perf_counter()
         batch = np.stack([to_model_input(f.rgb) for f in sampled.frames])
-        features, logits = self._embedder.embed(batch)
-        model_at = time.perf_counter()
+        return {"sampled": sampled, "batch": batch, "decode_s": decoded_at - started,
+                "resize_s": time.perf_counter() - decoded_at}
 
+    def infer(self, prepared: list[dict]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(features, logits) of each file's frames; each file is charged its frames' share of the time."""
+        assert self._embedder is not None
+        started = time.perf_counter()
+        out = map_batched(self._embedder.embed, [p["batch"] for p in prepared], self.batch_items)
+        per_frame = (time.perf_counter() - started) / max(1, sum(len(p["batch"]) for p in prepared))
+        for p in prepared:
+            p["model_s"] = p["resize_s"] + per_frame * len(p["batch"])
+        return out
+
+    def finish(self, media: MediaInput, prepared: dict, inferred: tuple[np.ndarray, np.ndarray]) -> FeatureResult:
+        assert self._embedder is not None and self._runtime is not None
+        sampled: SampledFrames = prepared["sampled"]
+        features, logits = inferred
         unit = features / np.maximum(np.linalg.norm(features, axis=1, keepdims=True), 1e-12)
         mean = unit.mean(axis=0).astype(np.float32)
         variety = float(np.clip(1.0 - float(mean @ mean), 0.0, 1.0))
@@ -106,7 +123,7 @@ class VideoFrames(Extractor):
                 log.warning("cannot write thumbnail %s: %s", target, exc)
 
         media.cache["video.frames"] = sampled  # for other extractors of this file (and benchmarks)
-        media.cache["video.frames.timing"] = {"decode_s": decoded_at - started, "model_s": model_at - decoded_at,
+        media.cache["video.frames.timing"] = {"decode_s": prepared["decode_s"], "model_s": prepared["model_s"],
                                               "frames": len(sampled.frames), "backend": self._embedder.backend}
         return FeatureResult(mean, attrs)
 

@@ -127,7 +127,7 @@ class FrameEmbedder:
     def _onnx_session(self, models_dir: str | Path):
         key = file_hash(self.weights, extra=f"{MODEL_NAME}:{EXPORT_VERSION}:{OPSET}")
         path = cached_onnx(models_dir, MODEL_NAME, key, lambda tmp: _export(self.weights, tmp))
-        return session(path, self.device, self.threads)
+        return session(path, self.device, self.threads, models_dir)
 
     def _load_torch(self) -> None:
         import torch

@@ -88,6 +88,14 @@ class MiniLM:
         """One unit vector for a long text given as pieces (transcript segments): the pieces are packed
         in order into chunks of at most 256 tokens, each chunk embedded, and the chunk vectors averaged
         (weighted by their token counts). Returns (vector, tokens, chunks used)."""
+        chunks, tokens = self.chunks(pieces, max_chunks)
+        if not chunks:
+            return np.zeros(DIM, np.float32), 0, 0
+        return pool_chunks(self.embed_ids(chunks), chunks), tokens, len(chunks)
+
+    def chunks(self, pieces: Sequence[str], max_chunks: int = 48) -> tuple[list[list[int]], int]:
+        """encode_long's chunks of token ids (at most `max_chunks`, spread over the text) and the text's
+        token count; apart, so a batch of files can embed all their chunks in one call."""
         chunks: list[list[int]] = []
         current: list[int] = []
         room = MAX_TOKENS - 2
@@ -102,11 +110,13 @@ class MiniLM:
         if current:
             chunks.append(current)
         tokens = sum(len(c) for c in chunks)
-        if not chunks:
-            return np.zeros(DIM, np.float32), 0, 0
         if len(chunks) > max_chunks:  # bound the cost of very long talks: chunks spread over the whole
             keep = np.linspace(0, len(chunks) - 1, max_chunks).round().astype(int)
             chunks = [chunks[i] for i in keep]
-        vectors = self.embed_ids(chunks)
-        mean = np.average(vectors, axis=0, weights=[len(c) for c in chunks])
-        return (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32), tokens, len(chunks)
+        return chunks, tokens
+
+
+def pool_chunks(vectors: np.ndarray, chunks: Sequence[Sequence[int]]) -> np.ndarray:
+    """The unit mean of chunk vectors, weighted by the chunks' token counts."""
+    mean = np.average(vectors, axis=0, weights=[len(c) for c in chunks])
+    return (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)

@@ -88,7 +88,7 @@ class Tagger:
         key = file_hash(self.weights, extra=f"musicnn:{EXPORT_VERSION}:{OPSET}")
         path = cached_onnx(models_dir, self.name, key, self._export)
         found = self._int8_session(models_dir, path) if int8 and self.device == "cpu" else None
-        return found if found is not None else session(path, self.device, self.threads)
+        return found if found is not None else session(path, self.device, self.threads, models_dir)
 
     def _export(self, path: str) -> None:
         from .musicnn_torch import export_onnx, load
@@ -103,7 +103,7 @@ class Tagger:
             key = file_hash(fp32, extra=musicnn_int8.cache_tag())
             path = cached_onnx(models_dir, f"{self.name}-int8", key, lambda tmp: musicnn_int8.build(fp32, tmp),
                                remember=(musicnn_int8.QuantizationRejected,))
-            int8 = session(path, "cpu", self.threads)
+            int8 = session(path, "cpu", self.threads, models_dir)
         except Exception as exc:  # noqa: BLE001 - any failure to build or load int8 means fp32, logged
             level = logging.INFO if isinstance(exc, EarlierFailure) else logging.WARNING  # said when it failed
             log.log(level, "%s: no int8 model, running fp32: %s: %s", self.name, type(exc).__name__, exc)

@@ -3,9 +3,11 @@ file is refused with a message naming it, and the feature that needs it shows as
 
 Expected hashes: mediarec/resources/models/sha256.json (the shipped musicnn weights and the pinned
 packages' files). A hash is computed once per (path, size, mtime, ctime, inode): in memory for the
-process, and in `<cache dir>/model-hashes.json` for the next start (ctime cannot be set back by a
-program, so a swapped file is always hashed again). Full hashes of all models take ~0.55 s on this
-2-core box; a start with the cache filled takes under a millisecond per file."""
+process, and in `<models dir>/model-hashes.json` for the next start (ctime cannot be set back by a
+program, so a swapped file is always hashed again). The models dir, not the cache dir: it lives as long
+as the models it vouches for, and clearing caches (or an `analyze` with a fresh cache dir, as the
+benchmarks run) must not cost every start ~0.26 CPU-s of hashing again. Full hashes of all models take
+~0.55 s on this 2-core box; a start with the cache filled takes under a millisecond per file."""
 from __future__ import annotations
 
 import hashlib
@@ -44,8 +46,8 @@ def _cache_file() -> Path | None:
     from ...paths import AppPaths
 
     try:
-        return AppPaths.resolve().cache / _CACHE_NAME
-    except Exception:  # noqa: BLE001 - no cache dir: hash every time, still correct
+        return AppPaths.resolve().models / _CACHE_NAME
+    except Exception:  # noqa: BLE001 - no models dir: hash every time, still correct
         return None
 
 

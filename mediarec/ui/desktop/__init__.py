@@ -14,4 +14,4 @@ def install(ctx: "AppContext", rescan_minutes: float | None = None) -> None:
     from .service import DesktopService
 
     ctx.services["desktop"] = DesktopService(ctx, rescan_minutes)
-    mpris_bus.install(ctx)
+    ctx.after_paint(lambda: mpris_bus.install(ctx))  # the session bus is not needed to paint the window

@@ -1,8 +1,7 @@
 """MPRIS2 over QtDBus: org.mpris.MediaPlayer2 and .Player for the player service, so desktop media keys, panel
 applets and `playerctl` control the app. Where there is no session bus it logs one line and does nothing.
 
-The D-Bus side is a QDBusVirtualObject that answers method calls and Properties Get/GetAll itself; what the
-answers say (metadata, status, what a method does) is in plain functions (`metadata`, `playback_status`,
+The D-Bus side is in mpris_bus.py (adaptors whose Qt types set the wire types); what the answers say (metadata, status, what a method does) is in plain functions (`metadata`, `playback_status`,
 `MprisPlayer.call`) so it is tested without a bus too."""
 from __future__ import annotations
 
@@ -20,33 +19,6 @@ ROOT_IFACE = "org.mpris.MediaPlayer2"
 PLAYER_IFACE = "org.mpris.MediaPlayer2.Player"
 PROPS_IFACE = "org.freedesktop.DBus.Properties"
 NO_TRACK = "/org/mpris/MediaPlayer2/TrackList/NoTrack"
-
-INTROSPECTION = """
-<interface name="org.mpris.MediaPlayer2">
-  <method name="Raise"/><method name="Quit"/>
-  <property name="CanQuit" type="b" access="read"/><property name="CanRaise" type="b" access="read"/>
-  <property name="HasTrackList" type="b" access="read"/><property name="Identity" type="s" access="read"/>
-  <property name="DesktopEntry" type="s" access="read"/>
-  <property name="SupportedUriSchemes" type="as" access="read"/>
-  <property name="SupportedMimeTypes" type="as" access="read"/>
-</interface>
-<interface name="org.mpris.MediaPlayer2.Player">
-  <method name="Next"/><method name="Previous"/><method name="Pause"/><method name="PlayPause"/>
-  <method name="Stop"/><method name="Play"/>
-  <method name="Seek"><arg name="Offset" type="x" direction="in"/></method>
-  <method name="SetPosition"><arg name="TrackId" type="o" direction="in"/><arg name="Position" type="x" direction="in"/></method>
-  <method name="OpenUri"><arg name="Uri" type="s" direction="in"/></method>
-  <signal name="Seeked"><arg name="Position" type="x"/></signal>
-  <property name="PlaybackStatus" type="s" access="read"/><property name="Rate" type="d" access="read"/>
-  <property name="Metadata" type="a{sv}" access="read"/><property name="Volume" type="d" access="read"/>
-  <property name="Position" type="x" access="read"/><property name="MinimumRate" type="d" access="read"/>
-  <property name="MaximumRate" type="d" access="read"/><property name="CanGoNext" type="b" access="read"/>
-  <property name="CanGoPrevious" type="b" access="read"/><property name="CanPlay" type="b" access="read"/>
-  <property name="CanPause" type="b" access="read"/><property name="CanSeek" type="b" access="read"/>
-  <property name="CanControl" type="b" access="read"/>
-</interface>
-"""
-
 
 def track_id(info: dict | None) -> str:
     return f"/org/mediarec/track/{info['id']}" if info else NO_TRACK

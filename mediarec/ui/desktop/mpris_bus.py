@@ -1,27 +1,25 @@
-"""The D-Bus side of MPRIS: a QDBusVirtualObject at /org/mpris/MediaPlayer2 that answers calls through
-MprisPlayer and announces changes with PropertiesChanged (what applets listen to)."""
+"""The D-Bus side of MPRIS: two QDBusAbstractAdaptors (org.mpris.MediaPlayer2 and .Player) at
+/org/mpris/MediaPlayer2 that answer through MprisPlayer and announce changes with PropertiesChanged (what
+applets listen to).
+
+Adaptors, not a QDBusVirtualObject, because their declared Qt types set the wire types: a Python int sent
+as a plain value goes out as int32 ('i') below 2^31 and int64 above, while MPRIS says int64 ('x') for
+Position, Seek, SetPosition and Seeked; a 'qlonglong' property, slot or signal is always 'x'. The one
+exception left is `mpris:length` inside the Metadata map: a map's values are built from Python values and
+PySide6 has no typed QVariant, so a length below 2^31 us (35 min 47 s) goes out as int32 in its variant
+(longer ones as int64). Clients that read it as a number (playerctl, KDE, GNOME) accept both."""
 from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QObject
-from PySide6.QtDBus import QDBusConnection, QDBusMessage, QDBusObjectPath, QDBusVariant, QDBusVirtualObject
+from PySide6.QtCore import ClassInfo, Property, QObject, Signal, Slot
+from PySide6.QtDBus import QDBusAbstractAdaptor, QDBusConnection, QDBusMessage, QDBusObjectPath
 
-from .mpris import INTROSPECTION, PATH, PLAYER_IFACE, PROPS_IFACE, ROOT_IFACE, SERVICE, MprisPlayer
+from .mpris import PATH, PLAYER_IFACE, PROPS_IFACE, ROOT_IFACE, SERVICE, MprisPlayer
 
 log = logging.getLogger(__name__)
 
-INTROSPECTABLE = "org.freedesktop.DBus.Introspectable"
-INTROSPECT_XML = f"""<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object Introspection 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd">
-<node>
-<interface name="{INTROSPECTABLE}"><method name="Introspect"><arg name="xml" type="s" direction="out"/></method></interface>
-<interface name="{PROPS_IFACE}">
-  <method name="Get"><arg type="s" direction="in"/><arg type="s" direction="in"/><arg type="v" direction="out"/></method>
-  <method name="GetAll"><arg type="s" direction="in"/><arg type="a{{sv}}" direction="out"/></method>
-  <method name="Set"><arg type="s" direction="in"/><arg type="s" direction="in"/><arg type="v" direction="in"/></method>
-  <signal name="PropertiesChanged"><arg type="s"/><arg type="a{{sv}}"/><arg type="as"/></signal>
-</interface>{INTROSPECTION}</node>"""
+MICROS = 1_000_000
 
 
 def _dbus_value(value):
@@ -31,43 +29,108 @@ def _dbus_value(value):
     return value
 
 
-class MprisObject(QDBusVirtualObject):
+def _prop(qt_type: str, iface: str, name: str) -> Property:
+    """A read-only D-Bus property of `qt_type` whose value MprisPlayer gives."""
+    return Property(qt_type, lambda self: _dbus_value(self.mpris.properties(iface)[name]))
+
+
+@ClassInfo({"D-Bus Interface": ROOT_IFACE})
+class RootAdaptor(QDBusAbstractAdaptor):
+    def __init__(self, mpris: MprisPlayer, parent: QObject):
+        super().__init__(parent)
+        self.mpris = mpris
+
+    CanQuit = _prop("bool", ROOT_IFACE, "CanQuit")
+    CanRaise = _prop("bool", ROOT_IFACE, "CanRaise")
+    HasTrackList = _prop("bool", ROOT_IFACE, "HasTrackList")
+    Identity = _prop("QString", ROOT_IFACE, "Identity")
+    DesktopEntry = _prop("QString", ROOT_IFACE, "DesktopEntry")
+    SupportedUriSchemes = _prop("QStringList", ROOT_IFACE, "SupportedUriSchemes")
+    SupportedMimeTypes = _prop("QStringList", ROOT_IFACE, "SupportedMimeTypes")
+
+    @Slot()
+    def Raise(self) -> None:  # noqa: N802 - D-Bus method names
+        self.mpris.call(ROOT_IFACE, "Raise", [])
+
+    @Slot()
+    def Quit(self) -> None:  # noqa: N802
+        self.mpris.call(ROOT_IFACE, "Quit", [])
+
+
+@ClassInfo({"D-Bus Interface": PLAYER_IFACE})
+class PlayerAdaptor(QDBusAbstractAdaptor):
+    Seeked = Signal("qlonglong")
+
+    def __init__(self, mpris: MprisPlayer, parent: QObject):
+        super().__init__(parent)
+        self.mpris = mpris
+
+    PlaybackStatus = _prop("QString", PLAYER_IFACE, "PlaybackStatus")
+    Rate = _prop("double", PLAYER_IFACE, "Rate")
+    MinimumRate = _prop("double", PLAYER_IFACE, "MinimumRate")
+    MaximumRate = _prop("double", PLAYER_IFACE, "MaximumRate")
+    Metadata = _prop("QVariantMap", PLAYER_IFACE, "Metadata")
+    Volume = _prop("double", PLAYER_IFACE, "Volume")
+    Position = _prop("qlonglong", PLAYER_IFACE, "Position")
+    CanGoNext = _prop("bool", PLAYER_IFACE, "CanGoNext")
+    CanGoPrevious = _prop("bool", PLAYER_IFACE, "CanGoPrevious")
+    CanPlay = _prop("bool", PLAYER_IFACE, "CanPlay")
+    CanPause = _prop("bool", PLAYER_IFACE, "CanPause")
+    CanSeek = _prop("bool", PLAYER_IFACE, "CanSeek")
+    CanControl = _prop("bool", PLAYER_IFACE, "CanControl")
+
+    def _do(self, member: str, *args) -> None:
+        self.mpris.call(PLAYER_IFACE, member, list(args))
+
+    @Slot()
+    def Next(self) -> None:  # noqa: N802 - D-Bus method names
+        self._do("Next")
+
+    @Slot()
+    def Previous(self) -> None:  # noqa: N802
+        self._do("Previous")
+
+    @Slot()
+    def Pause(self) -> None:  # noqa: N802
+        self._do("Pause")
+
+    @Slot()
+    def PlayPause(self) -> None:  # noqa: N802
+        self._do("PlayPause")
+
+    @Slot()
+    def Stop(self) -> None:  # noqa: N802
+        self._do("Stop")
+
+    @Slot()
+    def Play(self) -> None:  # noqa: N802
+        self._do("Play")
+
+    @Slot("qlonglong")
+    def Seek(self, offset: int) -> None:  # noqa: N802
+        self._do("Seek", offset)
+
+    @Slot(QDBusObjectPath, "qlonglong")
+    def SetPosition(self, track: QDBusObjectPath, position: int) -> None:  # noqa: N802
+        self._do("SetPosition", track, position)
+
+    @Slot(str)
+    def OpenUri(self, uri: str) -> None:  # noqa: N802
+        self._do("OpenUri", uri)
+
+
+class MprisObject(QObject):
+    """The object at PATH carrying both adaptors; relays the player's changes to the bus."""
+
     def __init__(self, mpris: MprisPlayer, bus: QDBusConnection, parent: QObject | None = None):
         super().__init__(parent)
         self.mpris, self.bus = mpris, bus
+        self.root = RootAdaptor(mpris, self)
+        self.player = PlayerAdaptor(mpris, self)
         player = mpris.player
         player.state_changed.connect(lambda _: self._changed("PlaybackStatus", "CanPause", "CanSeek"))
         player.current_changed.connect(lambda _: self._changed("Metadata", "CanPause", "CanSeek"))
-
-    def introspect(self, path: str) -> str:
-        return INTROSPECTION
-
-    def handleMessage(self, message: QDBusMessage, connection: QDBusConnection) -> bool:  # noqa: N802 (Qt API)
-        iface, member, args = message.interface(), message.member(), list(message.arguments())
-        try:
-            if iface == INTROSPECTABLE:
-                reply = message.createReply(INTROSPECT_XML)  # one argument: a list would be sent as 'av'
-            elif iface == PROPS_IFACE:
-                reply = self._properties(message, member, args)
-            elif self.mpris.call(iface, member, args):
-                reply = message.createReply()
-            else:
-                reply = message.createErrorReply("org.freedesktop.DBus.Error.UnknownMethod", f"no method {member}")
-        except Exception as exc:  # noqa: BLE001 - a bad call must not take the app down
-            log.warning("MPRIS %s.%s failed: %s", iface, member, exc)
-            reply = message.createErrorReply("org.freedesktop.DBus.Error.Failed", str(exc))
-        connection.send(reply)
-        return True
-
-    def _properties(self, message: QDBusMessage, member: str, args: list) -> QDBusMessage:
-        props = self.mpris.properties(args[0] if args else "")
-        if member == "GetAll":
-            return message.createReply({k: _dbus_value(v) for k, v in props.items()})
-        if member == "Get" and len(args) > 1 and args[1] in props:
-            return message.createReply(QDBusVariant(_dbus_value(props[args[1]])))
-        if member == "Set":
-            return message.createErrorReply("org.freedesktop.DBus.Error.PropertyReadOnly", "read-only")
-        return message.createErrorReply("org.freedesktop.DBus.Error.UnknownProperty", f"no property {args[1:]}")
+        player.seeked.connect(lambda seconds: self.player.Seeked.emit(int(seconds * MICROS)))
 
     def _changed(self, *names: str) -> None:
         props = self.mpris.properties(PLAYER_IFACE)
@@ -83,7 +146,7 @@ def export(mpris: MprisPlayer, parent: QObject | None = None) -> MprisObject | N
         log.info("MPRIS not available: no D-Bus session bus (%s)", bus.lastError().message() or "not connected")
         return None
     obj = MprisObject(mpris, bus, parent)
-    if not bus.registerVirtualObject(PATH, obj):
+    if not bus.registerObject(PATH, obj, QDBusConnection.RegisterOption.ExportAdaptors):
         log.info("MPRIS not available: %s", bus.lastError().message())
         return None
     if not bus.registerService(SERVICE):

@@ -6,23 +6,33 @@ connections stay in their thread), so the JobController can run it on its pool t
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ... import tasks
 from ...jobs import CancelToken, Job
 from ...library import Library
 from ...paths import AppPaths
 from ...settings import Settings
 
+if TYPE_CHECKING:
+    from ... import tasks
+
+
+def _tasks():
+    """The core tasks, imported at the first job: the scanner, runner and index code (numpy, PyAV, Annoy) cost
+    ~0.15 s that the window's first paint should not wait for."""
+    from ... import tasks
+
+    return tasks
+
 
 def scan_job(db_path: Path, settings: Settings, add: list[str], token: CancelToken) -> Job[Any]:
-    """Add `add` as library folders (if any) and scan every folder."""
-    return tasks.scan_task(db_path, settings, add, token)
+    """Add `add` as library folders and scan only them; with none, scan every folder."""
+    return _tasks().scan_task(db_path, settings, add, token, only_added=bool(add))
 
 
 def first_ids() -> tasks.FirstIds:
     """Media ids the analysis takes before the rest (the item being played); add to it while it runs."""
-    return tasks.FirstIds()
+    return _tasks().FirstIds()
 
 
 def analyze_job(paths: AppPaths, settings: Settings, only: list[str] | None, modules: tuple[str, ...],
@@ -31,7 +41,7 @@ def analyze_job(paths: AppPaths, settings: Settings, only: list[str] | None, mod
     outside mediarec, imported in each worker (tests); the core task has no such argument, so that case
     calls the runner directly."""
     if not modules:
-        return tasks.analyze_task(paths, settings, token, only=only, first_ids=first)
+        return _tasks().analyze_task(paths, settings, token, only=only, first_ids=first)
     return _analyze_with_modules(paths, settings, only, modules, token, first)
 
 
@@ -40,7 +50,7 @@ def _analyze_with_modules(paths, settings, only, modules, token, first) -> Job[A
 
     with Library(paths.db) as lib:
         return (yield from analyze(lib, paths, settings, only=only, cancel=token, modules=modules,
-                                   first=first or tasks.FirstIds()))
+                                   first=first or _tasks().FirstIds()))
 
 
 def pending_analysis(lib: Library, only: list[str] | None) -> int:
@@ -60,4 +70,4 @@ def index_job(paths: AppPaths, token: CancelToken) -> Job[Any]:
 
 
 def _rebuild(paths: AppPaths, token: CancelToken) -> Job[Any]:
-    return tasks.rebuild_task(paths, token)
+    return _tasks().rebuild_task(paths, token)

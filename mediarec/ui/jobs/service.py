@@ -62,7 +62,8 @@ class JobsService(QObject):
 
     # --- starting work ----------------------------------------------------------------------------------
     def scan(self, add: list[str] | None = None) -> None:
-        """Add these folders (if any) and scan every library folder."""
+        """Add these folders and scan only them (a folder added is all that changed); with none, rescan every
+        library folder."""
         db_path, settings, folders = self.paths.db, self.settings, list(add or [])
         self.controller.run(SCAN, lambda token: core_jobs.scan_job(db_path, settings, folders, token))
 

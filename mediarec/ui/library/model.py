@@ -11,7 +11,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QPixmap
 
 from ...humanize import fmt_duration
@@ -25,6 +25,7 @@ NUMERIC = frozenset({"duration", "tempo", "plays", "skips"})
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
 MIME_IDS = "application/x-mediarec-ids"  # JSON list of media ids (drag to Up Next, playlists)
 PAGE = 200
+COUNT_IDLE_MS = 250  # while the user types, the count waits for a pause: each one costs a pass over the matches
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -44,26 +45,37 @@ class LibraryTableModel(QAbstractTableModel):
         self._generation = 0
         self._fixed = False  # showing search results (all rows at once), not a paged query
         self._key = f"page-{id(self)}"
+        self._count_timer = QTimer(self, singleShot=True, interval=COUNT_IDLE_MS)
+        self._count_timer.timeout.connect(self._count)
 
     # --- what to show ---------------------------------------------------------------------------------
-    def set_query(self, query: Query) -> None:
-        """Show another filter/sort/kind: drop the rows and read the first page of the new query."""
+    def set_query(self, query: Query, count_after_ms: int = 0) -> None:
+        """Show another filter/sort/kind: drop the rows and read the first page of the new query; the total
+        is counted after `count_after_ms` without another change (typing)."""
         self._generation += 1
         self.beginResetModel()
         self.query, self._rows, self._exhausted, self._pending, self._fixed = query, [], False, None, False
         self.total = None
         self.endResetModel()
         self.fetchMore(QModelIndex())
-        generation = self._generation
-        self.service.count(query, lambda n: self._on_total(generation, n), key=f"count-{id(self)}")
+        self._count_timer.stop()
+        if count_after_ms:
+            self._count_timer.start(count_after_ms)
+        else:
+            self._count()
 
     def set_filter(self, text: str) -> None:
         if text != self.query.text or self._fixed:
-            self.set_query(replace(self.query, text=text))
+            self.set_query(replace(self.query, text=text), COUNT_IDLE_MS)
+
+    def _count(self) -> None:
+        generation = self._generation
+        self.service.count(self.query, lambda n: self._on_total(generation, n), key=f"count-{id(self)}")
 
     def show_rows(self, rows: list[dict[str, Any]]) -> None:
         """Show these rows (search results, in rank order) until the next set_query."""
         self._generation += 1
+        self._count_timer.stop()
         self.beginResetModel()
         self._rows, self._exhausted, self._pending, self._fixed = list(rows), True, None, True
         self.total = len(rows)

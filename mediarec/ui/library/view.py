@@ -17,7 +17,7 @@ WIDTHS = {"title": 280, "artist": 160, "album": 160, "duration": 64, "kind": 60,
 
 
 class LibraryView(QWidget):
-    searched = Signal(str)  # a search over tags and transcripts was run (Enter in the box)
+    searched = Signal(str)  # the core search (tags, transcripts and meaning, ranked) was run: Enter in the box
 
     def __init__(self, name: str, service: LibraryService, actions: MediaActions, kind: str | None,
                  parent: QWidget | None = None):
@@ -27,7 +27,8 @@ class LibraryView(QWidget):
         self.filter = QLineEdit(self)
         self.filter.setObjectName("libraryFilter")
         self.filter.setClearButtonEnabled(True)
-        self.filter.setPlaceholderText("Filter by title, artist, album, folder…   Enter: search transcripts too")
+        self.filter.setPlaceholderText(
+            "Filter by title, artist, album, folder, words spoken…   Enter: search by meaning too")
         self.info = QLabel(self)
         self.info.setObjectName("libraryInfo")
         self.table = QTableView(self)
@@ -41,7 +42,7 @@ class LibraryView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.table)
         self._debounce = QTimer(self, singleShot=True, interval=120)
-        self._debounce.timeout.connect(lambda: self.model.set_filter(self.filter.text().strip()))
+        self._debounce.timeout.connect(self._apply_filter)
         self.filter.textChanged.connect(lambda _t: self._debounce.start())
         self.filter.returnPressed.connect(self.search)
         self.model.total_changed.connect(self._show_total)
@@ -141,6 +142,12 @@ class LibraryView(QWidget):
 
     def _on_search_error(self, message: str) -> None:
         self.info.setText(message)
+
+    def _apply_filter(self) -> None:
+        text = self.filter.text().strip()
+        if text != self.model.query.text or self.model.showing_results:
+            self.info.setText("")  # the old total would be wrong until the new one is counted (after a pause)
+        self.model.set_filter(text)
 
     def _show_total(self, n: int) -> None:
         if not self.model.showing_results:

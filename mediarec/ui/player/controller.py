@@ -52,6 +52,7 @@ class PlaybackController(QObject):
     current_changed = Signal(object)   # the item's info dict (title, artist, kind, mood, duration...) or None
     state_changed = Signal(str)        # "playing" | "paused" | "stopped"
     position_changed = Signal(float)   # seconds
+    seeked = Signal(float)             # seconds: a jump asked for (MPRIS announces it as Seeked)
     duration_changed = Signal(float)   # seconds
     event_recorded = Signal(object)    # {"media_id", "type"} once the core stored it (Up Next refills on it)
     error = Signal(str)                # one line for the status bar
@@ -166,7 +167,11 @@ class PlaybackController(QObject):
 
     @Slot(float)
     def seek(self, seconds: float) -> None:
-        self.player.setPosition(int(max(0.0, seconds) * 1000))
+        ms = int(max(0.0, seconds) * 1000)
+        if self.player.duration() > 0:
+            ms = min(ms, self.player.duration())
+        self.player.setPosition(ms)
+        self.seeked.emit(ms / 1000.0)  # what was asked: the backend may report the new position later
 
     @Slot(float)
     def seek_by(self, delta: float) -> None:

@@ -26,8 +26,10 @@ def install(ctx: "AppContext") -> ResultsService:
     service = ResultsService(ctx.paths.db, ctx.paths.index_dir, ctx.window, lambda: user_weights(ctx.settings))
     page = ResultsPage()
     page.setObjectName("resultsPage")
-    page.set_beyond_available(beyond_supported(), "Needs a newer More like this in the core "
-                              "(similar(beyond=...)); not available in this build")
+    # The probe imports the core's More like this (numpy, the index code, ~0.3 s): on the service's thread, after
+    # the first paint, so neither the paint nor the user's first clicks wait for it.
+    ctx.after_paint(lambda: service.bridge.submit(lambda _ctx: beyond_supported(), lambda ok: page.set_beyond_available(
+        ok, "Needs a newer More like this in the core (similar(beyond=...)); not available in this build")))
     actions = ctx.actions
     service.listed.connect(page.show_result)
     service.listed.connect(lambda _: page.set_back_available(bool(service.history)))

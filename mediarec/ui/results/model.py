@@ -68,7 +68,7 @@ class ResultsModel(QAbstractTableModel):
         if col == 2:
             return row.artist
         if col == 3:
-            return {"audio": "music", "video": "video"}.get(row.kind, row.kind)
+            return {"audio": "Music", "video": "Video"}.get(row.kind, row.kind)  # as the library's Kind column
         if col == 4:
             return _length(row.duration)
         if col == 5:

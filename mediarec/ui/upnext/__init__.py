@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 
 def install(ctx: "AppContext") -> UpNextService:
     window = ctx.window
-    service = UpNextService(ctx.paths, ctx.settings, window)
+    service = UpNextService(ctx.paths, ctx.settings, window, load=False)
+    ctx.after_paint(service.load)  # its first list loads the recommender (numpy, indexes): not before the paint
     dock = UpNextDock(service.model)
     window.add_dock("Up Next", dock)
     player = ctx.services.get("player")

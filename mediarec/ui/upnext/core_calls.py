@@ -11,13 +11,12 @@ import os
 from typing import TYPE_CHECKING, Any, Iterable
 
 from ...errors import UserError
-from ...library.blocklist import Blocklist, blocked_ids
 from ...library.listeners import current as listening, state_key
 from ...library.queue import MODE_KEY, UpNextMode, UserQueue, load_mode
-from ...recommend.upnext import UpNext
 
 if TYPE_CHECKING:
     from ...library import Library
+    from ...recommend.upnext import UpNext
     from ...settings import RecommendSettings
 
 DEFAULT_MODE = {"mode": "taste", "seed": None, "ids": [], "title": "", "autoplay": True, "kind": "any",
@@ -78,6 +77,8 @@ def block(lib: "Library", media_id: int, scope: str) -> str:
     row = lib.media.get(media_id)
     if row is None:
         return ""
+    from ...library.blocklist import Blocklist
+
     rules = Blocklist(lib, listening(lib))
     if scope == "artist":
         if not row.get("artist"):
@@ -92,8 +93,11 @@ def block(lib: "Library", media_id: int, scope: str) -> str:
 
 
 # --- the list ----------------------------------------------------------------------------------------------
-def recommender(cache: dict, lib: "Library", index_dir, settings: "RecommendSettings") -> UpNext:
+def recommender(cache: dict, lib: "Library", index_dir, settings: "RecommendSettings") -> "UpNext":
     """The warm UpNext of the service thread (its vectors and indexes load once)."""
+    # Imported here, on the service thread: numpy and the recommender cost ~0.3 s the first paint needn't wait.
+    from ...recommend.upnext import UpNext
+
     who = listening(lib)
     rec = cache.get("upnext")
     if rec is not None and rec.listener != who:  # the switcher changed who is listening
@@ -101,6 +105,7 @@ def recommender(cache: dict, lib: "Library", index_dir, settings: "RecommendSett
         rec = None
     if rec is None:
         rec = cache["upnext"] = UpNext(lib, index_dir, settings=settings, save_every=30.0, listener=who)
+    rec.settings = settings  # what Settings says now (artist spacing, no-repeat window), not at the first list
     return rec
 
 
@@ -109,6 +114,8 @@ def refill(cache: dict, lib: "Library", index_dir, settings: "RecommendSettings"
     """The generated part: {"items": rows with reasons, "why_empty": None or a sentence, "note": fallback note}."""
     skip = set(exclude) | set(not_now) | ({current} if current else set())
     kind = mode.get("kind") or "any"
+    from ...library.blocklist import blocked_ids
+
     gone = set(blocked_ids(lib, listening(lib)).tolist())  # resolved once a list (about 1 ms at 100k items)
     if mode["mode"] == "journey":
         picks = _journey(lib, mode, skip)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QLabel, QListView, QSlider, QToolButton, QVBoxLayout,
-    QWidget,
+    QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QLabel, QListView, QSizePolicy, QSlider, QToolButton,
+    QVBoxLayout, QWidget,
 )
 
 from .delegate import UpNextDelegate
@@ -32,6 +32,9 @@ class UpNextDock(QWidget):
         for kind, label in KIND_LABELS.items():
             self.kind.addItem(label, kind)
         self.kind.setToolTip("What to suggest")
+        # never narrower than its longest label ("Music and videos" was cut to "Music and" in a 300 px dock)
+        self.kind.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.kind.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.exploration = QSlider(Qt.Orientation.Horizontal, self)
         self.exploration.setRange(0, 50)
         self.exploration.setToolTip("Exploration: how many picks try something new")
@@ -59,12 +62,15 @@ class UpNextDock(QWidget):
         controls = QHBoxLayout()
         controls.addWidget(self.autoplay)
         controls.addWidget(self.kind)
-        controls.addWidget(QLabel("Explore", self))
-        controls.addWidget(self.exploration, 1)
+        controls.addStretch(1)
+        explore = QHBoxLayout()  # a row of its own: beside the others it squeezed the kind's label
+        explore.addWidget(QLabel("Explore", self))
+        explore.addWidget(self.exploration, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(head)
         layout.addLayout(controls)
+        layout.addLayout(explore)
         layout.addWidget(self.empty)
         layout.addWidget(self.list, 1)
         self.setMinimumWidth(300)

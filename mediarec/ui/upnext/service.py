@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 VISIBLE = 10       # generated items shown
 SPARES = 5         # kept back to replace removed ones at once
 REFILL_BELOW = 5   # generated items left that trigger a refill
-KIND_LABELS = {"any": "Music and video", "audio": "Music", "video": "Video"}
+KIND_LABELS = {"any": "Music and videos", "audio": "Music only", "video": "Videos only"}  # as results and journeys say
 
 
 class UpNextService(QObject):
@@ -31,7 +31,7 @@ class UpNextService(QObject):
     empty_changed = Signal(str)  # why the list is empty or a fallback ("" when it is a real list)
     message = Signal(str)        # one line for the status bar
 
-    def __init__(self, paths, settings, parent: QObject | None = None):
+    def __init__(self, paths, settings, parent: QObject | None = None, load: bool = True):
         super().__init__(parent)
         self.paths, self.settings = paths, settings
         self.bridge = ServiceBridge(paths.db, "upnext", self)
@@ -47,6 +47,11 @@ class UpNextService(QObject):
         self.last_refill_ms = 0.0
         self.model.user_changed.connect(self._save_queue)
         self.model.ids_dropped.connect(self._insert_ids)
+        if load:
+            self.load()
+
+    def load(self) -> None:
+        """Read the saved queue and mode, then make the first list (the app calls it after its first paint)."""
         self.bridge.submit(lambda ctx: core_calls.load_state(ctx.lib), self._on_loaded)
 
     # --- the player's next source ----------------------------------------------------------------------

@@ -31,6 +31,7 @@ def test_desktop_applets_read_and_drive_the_player_over_a_session_bus():
     assert got["status"] == "(<'Playing'>,)"
 
     def micros(text):
+        assert text.startswith("(<int64 "), text  # MPRIS positions are int64 ('x') at any value
         return int(text.strip("(<>,)").split()[-1])
 
     assert micros(got["position_after"]) - micros(got["position_before"]) >= 9_000_000
@@ -40,6 +41,18 @@ def test_desktop_applets_read_and_drive_the_player_over_a_session_bus():
     assert got["status_stopped"] == "(<'Stopped'>,)"
     assert got["identity"] == "(<'mediarec'>,)"
     assert "UnknownMethod" in got["unknown"]
+    for signature in ('<method name="Seek">\n      <arg type="x" direction="in"/>', '<property name="Position" type="x"',
+                      '<arg type="o" direction="in"/>\n      <arg type="x" direction="in"/>',
+                      '<signal name="Seeked">\n      <arg type="x"'):
+        assert signature.replace("\n", "\\n") in got["introspect"], got["introspect"][:3000]
+    # Past 2^31 us (35 min 47 s): set, read back, sought back and announced as int64, none cut to 32 bits.
+    assert got["set_long"] == "()" and 2_149_000_000 <= micros(got["position_long"]) <= 2_153_000_000
+    assert got["seek_short"] == "()" and 9_000_000 <= micros(got["position_short"]) <= 13_000_000
+    assert "'mpris:length': <int64 2200" in got["metadata_long"]
+    seeked = [int(x.split("int64 ")[1].rstrip(",)")) for x in got["signals"]]
+    # Seeked follows each jump (Seek +10 s, SetPosition 20 s, SetPosition past 35 min, Seek back 35 min 40 s)
+    assert len(seeked) == 4 and seeked[1:3] == [20_000_000, 2_150_000_000], got["signals"]
+    assert seeked[0] >= 10_000_000 and 9_000_000 <= seeked[3] <= 13_000_000, got["signals"]
     # Next over MPRIS is a move on by hand, judged by the same rules: left at 20 s of 30, it was a play
     assert got["events"] == [[True, "play_start"], [True, "play"], [False, "play_start"]]
 

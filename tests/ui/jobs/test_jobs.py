@@ -1,5 +1,6 @@
 """Background jobs as a user meets them: scan and analysis run in the background with progress, Cancel stops a
 job early and keeps what it did, Pause stops progress until Resume, and unfinished analysis resumes at start-up."""
+import os
 import shutil
 import sys
 import time
@@ -69,6 +70,20 @@ def test_scan_shows_progress_and_finishes(app, qtbot, media_dir):
     assert done.args[0] == "Scanning" and done.args[1].added == 9
     qtbot.waitUntil(lambda: not jobs.status.isVisible())
     assert "Scanning finished" in ctx.window.statusBar().currentMessage()
+
+
+def test_adding_a_folder_scans_that_folder_alone(app, qtbot, media_dir):
+    ctx, jobs = app
+    scan_now(qtbot, jobs, media_dir / "music")
+    song = media_dir / "music" / "song2.flac"
+    os.utime(song, (song.stat().st_mtime + 60,) * 2)  # would show as updated if the music folder were rescanned
+    with qtbot.waitSignal(jobs.finished, timeout=30_000) as done:
+        jobs.scan([str(media_dir / "video")])  # what "Add folder…" does
+    report = done.args[1]
+    assert (report.roots, report.added, report.updated, report.unchanged) == (1, 3, 0, 0)
+    with qtbot.waitSignal(jobs.finished, timeout=30_000) as done:
+        jobs.scan([])  # "Rescan folders": every folder, and the edit is found
+    assert (done.args[1].roots, done.args[1].updated) == (2, 1)
 
 
 def test_cancel_stops_the_job_early_and_keeps_what_was_done(app, qtbot, slow_dir):

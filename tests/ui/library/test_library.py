@@ -194,3 +194,28 @@ def test_video_rows_show_the_thumbnail_video_frames_saved(qtbot, generated):
     assert isinstance(icon, QPixmap) and icon.height() == 36 and icon.width() == 64
     assert view.model.index(row + 1, 0).data(Qt.ItemDataRole.DecorationRole) is None  # no thumbnail saved
     ctx.window.close()
+
+
+def test_typing_matches_what_is_said_and_counts_once_typing_pauses(qtbot, generated, monkeypatch):
+    with Library(AppPaths.resolve().db) as lib:
+        mid = lib.media.ids()[11]
+        lib.transcripts.put(mid, 1, "en", [(1.0, 4.0, "welcome aboard the submarine")])
+    ctx = make_app(qtbot)
+    view = ctx.window.page("Everything")
+    ctx.window.show_page("Everything")
+    wait_rows(qtbot, view)
+    counts = []
+    real = view.service.count
+    monkeypatch.setattr(view.service, "count", lambda q, *a, **k: (counts.append(q.text), real(q, *a, **k)))
+    view.filter.setFocus()
+    for text in ("s", "su", "sub", "subm", "submarine"):  # each a new filter: the rows follow every one
+        view.model.set_filter(text)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1 and view.model.row_id(0) == mid, timeout=10_000)
+    qtbot.waitUntil(lambda: view.model.total == 1, timeout=5000)
+    assert counts == ["submarine"]  # one count, after the pause, not one per keystroke
+    assert view.info.text() == "1 item match"
+    view.filter.setText("aboard")  # typed in the box: until the new count, no stale total is shown
+    qtbot.waitUntil(lambda: view.model.query.text == "aboard", timeout=5000)
+    assert view.info.text() in ("", "1 item match") and view.model.total in (None, 1)
+    qtbot.waitUntil(lambda: view.info.text() == "1 item match", timeout=5000)
+    ctx.window.close()
