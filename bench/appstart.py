@@ -79,8 +79,12 @@ def _child(data: str, t0: float, idle_s: float) -> None:
         else:
             QTimer.singleShot(20, wait_rows)
 
+    from mediarec.ui.app import leave
+    from mediarec.ui.bridges.service import stop_all
+
+    app.aboutToQuit.connect(stop_all)  # as the app's main() does
     wait_rows()
-    app.exec()
+    leave(app.exec())
 
 
 def _proc_status_mb(field: str) -> float:

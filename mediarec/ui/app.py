@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import signal
 import sys
 
@@ -114,7 +115,25 @@ def main(data_dir: str | None = None, argv: list[str] | None = None) -> int:
 
     app.aboutToQuit.connect(stop_all)  # no service thread outlives the loop (Qt aborts on a running one)
     start(ctx)
-    return app.exec()
+    return leave(app.exec())
+
+
+def leave(code: int) -> int:
+    """The exit code, once every service thread has stopped. A thread still busy after stop_all's wait (Up Next
+    catching up on a long history, say) would make Qt abort the process as Python destroys it, a crash report at
+    every such quit; its unfinished work is an open SQLite transaction that the next start rolls back, so the
+    process leaves at once instead."""
+    from .bridges.service import still_running
+
+    stuck = still_running()
+    if not stuck:
+        return code
+    log.warning("quitting while %s still work; their unfinished work is rolled back",
+                ", ".join(stuck))
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _library_opens(paths: AppPaths) -> bool:

@@ -160,3 +160,8 @@ def stop_all(timeout_ms: int = 10_000) -> None:
     """Stop every service thread still running (at application exit)."""
     for thread, _ in list(_RUNNING):
         _stop(thread, timeout_ms)
+
+
+def still_running() -> list[str]:
+    """The names of service threads still busy, e.g. after stop_all gave up waiting on a long request."""
+    return sorted(t.objectName() for t, _ in list(_RUNNING) if shiboken6.isValid(t) and t.isRunning())
