@@ -33,7 +33,15 @@ bench/gui.py does: 0.54 s to first paint, 192 MB peak, on bench/gui.py's 100k li
 Later the same day, 100k items, 20,000 events, --dtypes float32,float16 (load ~9, a 1M run beside it):
   index 495 MB float32, 341 MB float16; recall@10 lists 0.990 / live 0.995 with either; lists p50 0.46 /
   0.55 ms, live 1.61 / 1.26 ms; up next 34.6 / 17.7 ms p50; search 2.98 / 1.13 s p50 (the noise of the box:
-  both rows read the same tables). 1M, float16: indexes built in 1078 s, 3243 MB (see the session note)."""
+  both rows read the same tables). 1M, float16 (before the library search's matrix and the cold-start work were
+merged; load ~9; 20,000 events):
+    items   dtype   gen s   db MB  build s  index MB  status s  search     p95    mlt    p95   live    p95  r@10  r@10  upnext
+  1000000 float16    1840    5738   1078.5      3243     13.23 18604.7 19326.0  21.36  49.07  10.98  16.70 0.730 0.850    13.7
+  (no neighbour lists above 300k items, so "mlt" is the live search with the library's weights; the fused
+  sketch's recall stalls near 0.71-0.79 at 1M however many cells or candidates it reads.)
+The merged code, 11:00 UTC, idle box, 100k items, 20,000 events (--events 20000, then --reuse --reuse-index):
+    items   dtype   gen s   db MB  build s  index MB  status s    MB  gui s    MB  search    p95    mlt    p95   live    p95  r@10  r@10  upnext    p95
+   100000 float16      43     614     89.7       341      0.53    54   0.53   192    23.8   55.3   0.39   0.65   1.37   1.83 0.990 0.995    13.5   20.8"""
 from __future__ import annotations
 
 import argparse
