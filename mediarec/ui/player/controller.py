@@ -157,7 +157,7 @@ class PlaybackController(QObject):
         if self.current is not None:
             self._stopped_id = self.current["id"]
             self._leave("stop")
-        self.player.stop()
+        self._halt()
 
     @Slot(bool)
     def set_stop_after(self, on: bool) -> None:
@@ -206,8 +206,16 @@ class PlaybackController(QObject):
         if cur is not None and cur.get("kind") == "video":
             pos, dur = self._position, cur.get("duration")
             self.bridge.submit(lambda ctx: core_calls.remember_position(ctx.lib, cur["id"], pos, dur))
-        self.player.stop()
+        self._halt()
         self.bridge.close()
+
+    def _halt(self) -> None:
+        """Stop the backend. Not QMediaPlayer.stop(): PySide calls it holding Python's GIL, and Qt's FFmpeg backend
+        then waits on its own thread, which may be deleting an object whose PySide wrapper needs the GIL (a
+        deadlock, seen as a hang when the player closed). setSource() is one of the calls PySide makes without
+        the GIL, and an empty source stops playback and tears the engine down the same way; Play after Stop
+        loads the item again (_stopped_id)."""
+        self.player.setSource(QUrl())
 
     # --- loading and leaving ------------------------------------------------------------------------------
     def _load(self, media_id: int, start_at: float | None) -> None:
@@ -260,7 +268,7 @@ class PlaybackController(QObject):
         """Play what comes next, or stop when nothing does."""
         nxt = self.next_source.take_next()
         if nxt is None:
-            self.player.stop()
+            self._halt()
             self.current = None
             self.current_changed.emit(None)
             return
@@ -337,7 +345,7 @@ class PlaybackController(QObject):
         self.error.emit(f"Cannot play {cur['path']}: {message}")
         self.bridge.submit(lambda ctx: core_calls.record_play_error(ctx.lib, cur["id"], message))
         self._leave("error")
-        self.player.stop()
+        self._halt()
         self._errors_in_a_row += 1
         if self._errors_in_a_row >= MAX_ERRORS_IN_A_ROW:
             self._errors_in_a_row = 0

@@ -2,6 +2,7 @@
 Prints one JSON document of what each call answered (read by test_mpris.py)."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -130,4 +131,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # the test's media and library, not left in /tmp
