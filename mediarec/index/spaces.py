@@ -89,7 +89,7 @@ def separation_stats(rows: np.ndarray, groups: Sequence[str] | None, min_items: 
     size of its signal, with nothing to say which is which)."""
     dim = rows.shape[1]
     identity = {"mean": np.zeros(dim, np.float32), "scale": np.ones(dim, np.float32)}
-    if len(rows) < min_items:
+    if len(rows) < min_items or dim == 0:
         return identity
     mean, var = _moments(rows, np.arange(len(rows)))
     std = np.sqrt(var)

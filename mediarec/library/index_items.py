@@ -75,10 +75,11 @@ class IndexStore:
             params.append(leave_out)
         base = f"FROM features f JOIN media m ON m.id = f.media_id WHERE {where}"
         lengths = dict(self.lib.conn.execute(f"SELECT f.dim, count(*) {base} GROUP BY f.dim", params).fetchall())
+        vectorless = dim is None and not any(lengths)  # only empty vectors (e.g. wordless items): no rows
         if dim is None:
             dim = max((d for d in lengths if d), key=lambda d: (lengths[d], d), default=0)
         total = sum(lengths.values())
-        n = total if dim == 0 else lengths.get(dim, 0)
+        n = 0 if vectorless else total if dim == 0 else lengths.get(dim, 0)
         stray = 0 if dim == 0 else total - n - lengths.get(0, 0)
         ids = np.empty(n, dtype=np.int64)
         matrix = np.empty((n, dim), dtype=np.float32)

@@ -35,6 +35,15 @@ def test_stray_lengths_and_flagged_rows_are_left_out(lib):
     assert len(every) == 6 and empty.shape == (6, 0) and len(attrs) == 6  # attributes only: every row
 
 
+def test_an_extractor_with_only_empty_vectors_gives_no_rows(lib):
+    """Every item wordless (a library of instrumentals): the text space has no rows, not one row of no width per
+    item, which made Up Next fail with 'zero-size array to reduction operation maximum'."""
+    ids = add_media(lib, 4)
+    lib.features.put_many((m, "x.vec", 1, _fp(lib, m), None, {"wordless": True}) for m in ids)
+    got, matrix, _, stray = lib.index.feature_matrix("x.vec", 1)
+    assert len(got) == 0 and matrix.shape[0] == 0 and stray == 0
+
+
 def test_put_many_replaces_an_older_version_as_put_does(lib):
     (mid,) = add_media(lib, 1)
     lib.features.put(mid, "x.vec", 1, _fp(lib, mid), np.zeros(3, np.float32))
