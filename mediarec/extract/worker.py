@@ -94,7 +94,7 @@ def run_tasks(tasks: list[Task]) -> list[dict[str, Outcome]]:
         if isinstance(ext, BatchedExtractor) and len(group) > 1:
             outcomes = _run_batched(ext, group)
         else:
-            outcomes = [_timed(ext, m, lambda m=m: _run_one(ext, m)) for m in group]
+            outcomes = [_timed(m, lambda m=m: _run_one(ext, m)) for m in group]
         for i, outcome in zip(members, outcomes):
             outs[i][name] = outcome
             if outcome.result is not None:
@@ -114,25 +114,31 @@ def _order(tasks: list[Task]) -> list[str]:
     return unknown + ordered(names - set(unknown))
 
 
-def _timed(ext: Extractor, media: MediaInput, step: Callable[[], Outcome]) -> Outcome:
+def _timed(media: MediaInput, step: Callable[[], Outcome]) -> Outcome:
     """`step`'s outcome with its CPU time, less the shared decoding it triggered."""
-    decoded_before, started = media.decode_seconds, time.process_time()
-    outcome = step()
-    outcome.seconds += time.process_time() - started - (media.decode_seconds - decoded_before)
+    outcome, seconds = _cpu(media, step)
+    outcome.seconds += seconds
     return outcome
+
+
+def _cpu(media: MediaInput, step: Callable[[], Any]) -> tuple[Any, float]:
+    """`step`'s value and the CPU seconds it took, less the shared decoding it triggered."""
+    decoded_before, started = media.decode_seconds, time.process_time()
+    value = step()
+    return value, time.process_time() - started - (media.decode_seconds - decoded_before)
 
 
 def _run_batched(ext: BatchedExtractor, group: list[MediaInput]) -> list[Outcome]:
     """prepare per file, one `infer` for the files that prepared, finish per file. If the group's model
     call fails, each file's inputs run alone, so one bad input fails only its own file."""
-    prepared: list[Any] = [None] * len(group)
-    outcomes = [_timed(ext, m, lambda k=k, m=m: _attempt(ext, m, lambda: prepared.__setitem__(k, ext.prepare(m))))
-                for k, m in enumerate(group)]
-    for k, p in enumerate(prepared):
-        if isinstance(p, Ready):
-            seconds = outcomes[k].seconds
-            outcomes[k] = _run_one(ext, group[k], lambda p=p: p.result)
-            outcomes[k].seconds = seconds
+    outcomes, prepared = [], []
+    for media in group:
+        (outcome, inputs), seconds = _cpu(media, lambda m=media: _attempt(ext, m, lambda: ext.prepare(m)))
+        if isinstance(inputs, Ready):
+            outcome = _run_one(ext, media, lambda r=inputs: r.result)
+        outcome.seconds = seconds
+        outcomes.append(outcome)
+        prepared.append(inputs)
     todo = [k for k, o in enumerate(outcomes) if o.error_kind is None and o.result is None]
     inferred: dict[int, Any] = {}
     started = time.process_time()
@@ -145,14 +151,14 @@ def _run_batched(ext: BatchedExtractor, group: list[MediaInput]) -> list[Outcome
     for k in todo:
         media = group[k]
         if k not in inferred:
-            failed = _attempt(ext, media, lambda k=k: inferred.__setitem__(k, ext.infer([prepared[k]])[0]))
-            if k not in inferred:
+            failed, output = _attempt(ext, media, lambda: ext.infer([prepared[k]])[0])
+            if output is _FAILED:
                 outcomes[k] = failed
                 continue
-        seconds = outcomes[k].seconds + share
-        outcomes[k] = _timed(ext, media, lambda k=k, m=media: _run_one(ext, m, lambda: ext.finish(m, prepared[k],
-                                                                                                  inferred[k])))
-        outcomes[k].seconds += seconds
+            inferred[k] = output
+        finished = _timed(media, lambda: _run_one(ext, media, lambda: ext.finish(media, prepared[k], inferred[k])))
+        finished.seconds += outcomes[k].seconds + share
+        outcomes[k] = finished
     return outcomes
 
 
@@ -170,10 +176,9 @@ def _note_excerpt(ext: Extractor, media: MediaInput, result: FeatureResult) -> N
 def _run_one(ext: Extractor, media: MediaInput, compute: Callable[[], Any] | None = None) -> Outcome:
     """The file's outcome of `compute` (default: the extractor's `extract`), its result validated."""
     compute = compute or (lambda: ext.extract(media))
-    holder: list[FeatureResult] = []
-    outcome = _attempt(ext, media, lambda: holder.append(_validated(ext, compute())))
-    if holder:
-        outcome.result = holder[0]
+    outcome, result = _attempt(ext, media, lambda: _validated(ext, compute()))
+    if result is not _FAILED:
+        outcome.result = result
     return outcome
 
 
@@ -182,24 +187,27 @@ def _validated(ext: Extractor, result: Any) -> FeatureResult:
     return result
 
 
-def _attempt(ext: Extractor, media: MediaInput, step: Callable[[], Any]) -> Outcome:
-    """Run `step` for the file; an empty Outcome when it worked, else the error it raised, as the file's."""
+_FAILED = object()  # what _attempt gives for the value of a step that raised
+
+
+def _attempt(ext: Extractor, media: MediaInput, step: Callable[[], Any]) -> tuple[Outcome, Any]:
+    """Run `step` for the file: (an empty Outcome, its value) when it worked, else (the error it raised, as
+    the file's, _FAILED)."""
     try:
-        step()
-        return Outcome()
+        return Outcome(), step()
     except NoAudioStream:
         # A silent video has no soundtrack to describe: done, with nothing to store but the fact.
-        return Outcome(result=FeatureResult(None, {"skipped": "no audio stream"}))
+        return Outcome(result=FeatureResult(None, {"skipped": "no audio stream"})), _FAILED
     except OurBug as exc:
         log.error("bug in %s on %s: %s", ext.spec.name, media.path, exc)
-        return Outcome(error_kind="bug", message=exc.reason)
+        return Outcome(error_kind="bug", message=exc.reason), _FAILED
     except FileError as exc:
-        return Outcome(error_kind=exc.kind, message=exc.reason)
+        return Outcome(error_kind=exc.kind, message=exc.reason), _FAILED
     except MemoryError:
-        return Outcome(error_kind="bug", message="out of memory")
+        return Outcome(error_kind="bug", message="out of memory"), _FAILED
     except Exception as exc:  # noqa: BLE001 - our bug or a library's: recorded with its traceback
         log.error("%s failed on %s:\n%s", ext.spec.name, media.path, traceback.format_exc())
-        return Outcome(error_kind="bug", message=f"{type(exc).__name__}: {exc}")
+        return Outcome(error_kind="bug", message=f"{type(exc).__name__}: {exc}"), _FAILED
 
 
 def _validate(ext: Extractor, result: Any) -> None:
