@@ -11,8 +11,20 @@ if TYPE_CHECKING:
     from .db import Library
 
 
+FORGETS_KEY = "events.forgets"
+"""kv: how many times events were forgotten (deleted). Readers that keep state from the events (up next)
+compare it instead of counting every event on each catch-up."""
+
 ANY = object()
 """`listener=ANY`: every listener's events and the guests' (the default of list/count: export, history)."""
+
+
+def _open_gate(c, mode: int) -> None:
+    """Open the privacy gate for this transaction's deletes (1: row by row, 2: everything), and count the
+    forget (FORGETS_KEY)."""
+    c.execute("UPDATE privacy_gate SET open = ? WHERE id = 1", (mode,))
+    c.execute("INSERT INTO kv (key, value, updated_at) VALUES (?, '1', ?) ON CONFLICT (key) DO UPDATE "
+              "SET value = CAST(value AS INTEGER) + 1, updated_at = excluded.updated_at", (FORGETS_KEY, now()))
 
 
 def _who(listener: object) -> tuple[str, list]:
@@ -51,7 +63,10 @@ class EventStore:
         """Events oldest first; `listener`: only that listener's (an id; None: the guests'; ANY: all);
         `after_id`: only events stored after that one (ids grow as events are appended, whatever their ts)."""
         where, params = _who(listener)
-        sql = "SELECT * FROM events WHERE 1=1" + where
+        # Events after one: a walk of the newest row ids. Without NOT INDEXED the planner takes the listener's
+        # index and reads every event of theirs (1 ms at 20,000 events, each up-next refill).
+        newest = after_id is not None and media_id is None and since is None
+        sql = f"SELECT * FROM events{' NOT INDEXED' if newest else ''} WHERE 1=1" + where
         if media_id is not None:
             sql += " AND media_id = ?"
             params.append(media_id)
@@ -76,6 +91,11 @@ class EventStore:
         where, params = _who(listener)
         return self.lib.conn.execute("SELECT count(*) FROM events WHERE 1=1" + where, params).fetchone()[0]
 
+    def forgets(self) -> int:
+        """How many times any events were forgotten in this library (0: never)."""
+        row = self.lib.conn.execute("SELECT value FROM kv WHERE key = ?", (FORGETS_KEY,)).fetchone()
+        return int(row[0]) if row else 0
+
     def forget(self, media_id: int | None = None, listener: object = ANY) -> int:
         """Delete history for one item, or all of it (None): the user's explicit privacy request. `listener`:
         only that listener's events (an id; None: the guests'), their item_stats taken out row by row."""
@@ -83,7 +103,7 @@ class EventStore:
             return self._forget_listener(media_id, listener)
         with self.lib.transaction() as c:
             # 1: item_stats follows row by row; 2 (everything): it is zeroed once below
-            c.execute("UPDATE privacy_gate SET open = ? WHERE id = 1", (2 if media_id is None else 1,))
+            _open_gate(c, 2 if media_id is None else 1)
             try:
                 if media_id is None:
                     n = c.execute("DELETE FROM events").rowcount
@@ -100,7 +120,7 @@ class EventStore:
         if media_id is not None:
             where, params = where + " AND media_id = ?", params + [int(media_id)]
         with self.lib.transaction() as c:
-            c.execute("UPDATE privacy_gate SET open = 1 WHERE id = 1")
+            _open_gate(c, 1)
             try:
                 return c.execute("DELETE FROM events WHERE 1=1" + where, params).rowcount
             finally:

@@ -49,6 +49,8 @@ class Taste:
         self.ids = np.zeros(64, dtype=np.int64)
         self.counts = np.zeros((64, len(COUNTS)), dtype=np.int64)
         self.floats = np.zeros((64, len(FLOATS)), dtype=np.float64)
+        self._changes = 0  # records changed (add, load): the decay factors below are kept until then
+        self._decayed: tuple[tuple, np.ndarray] | None = None  # ((now, rows, changes), every row's decay)
 
     @property
     def items(self) -> "Taste":
@@ -95,6 +97,7 @@ class Taste:
         self.counts[r, COUNT_OF[type]] += 1
         if type in ("play", "skip"):
             self.floats[r, 0] = max(self.floats[r, 0], ts)
+        self._changes += 1
 
     def _new_row(self, media_id: int, ts: float) -> int:
         r = len(self.row)
@@ -112,7 +115,10 @@ class Taste:
                   ) -> tuple[np.ndarray, np.ndarray]:
         """(media ids, decayed weights) of the items with the most positive (or negative) affinity now."""
         n = len(self.row)
-        w = self.floats[:n, 2 if negative else 1] * self._decay(slice(0, n), now)
+        key = (now, n, self._changes)
+        if self._decayed is None or self._decayed[0] != key:  # a list asks three times at the same moment
+            self._decayed = key, self._decay(slice(0, n), now)
+        w = self.floats[:n, 2 if negative else 1] * self._decayed[1]
         keep = np.flatnonzero(w > 1e-6)
         if len(keep) > limit:
             keep = keep[np.argpartition(-w[keep], limit - 1)[:limit]]
@@ -136,6 +142,7 @@ class Taste:
             self.counts[:n] = unpack(doc.get("counts"), "<i8").reshape(n, len(COUNTS))
             self.floats[:n] = unpack(doc.get("floats"), "<f8").reshape(n, len(FLOATS))
         self.row = {int(m): r for r, m in enumerate(ids.tolist())}
+        self._changes += 1
 
 
 __all__ = ["Taste", "ItemRecord", "EVENT_WEIGHTS", "PROFILE_ITEMS"]

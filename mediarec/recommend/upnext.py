@@ -110,6 +110,7 @@ class UpNext:
         self._dirty = False
         self.catalogue = Catalogue(lib)
         self.neighbours = NeighbourCache(self.vectors)
+        self._forgets_seen: int | None = None  # events.forgets() at the last catch-up
         self.reset()
         if persist:
             self._load_state()
@@ -195,7 +196,11 @@ class UpNext:
         # history) is still new, and missing it made every catch-up refit the whole history.
         new = self.lib.events.list(after_id=c["id"], listener=who) if c["count"] else \
             self.lib.events.list(listener=who)
-        total = self.lib.events.count(listener=who)
+        # Events are only ever deleted by a forget, which counts itself: the count of every event (0.5 ms at
+        # 20,000) is checked on this object's first catch-up (a restored database) and after a forget.
+        forgets = self.lib.events.forgets()
+        total = self.lib.events.count(listener=who) if forgets != self._forgets_seen else c["count"] + len(new)
+        self._forgets_seen = forgets
         refit = total != c["count"] + len(new)
         if refit:
             self.fit(self.lib.events.list(listener=who))
@@ -331,7 +336,7 @@ class UpNext:
             value = value[short]
         spacing = max(0, int(self.settings.artist_spacing))
         recent = [e.media_id for e in ctx.session[-recent_needed(spacing):]]
-        rows = self.lib.media.get_many([*ids[short].tolist(), *recent], PEOPLE_COLUMNS)
+        rows = self._facts_cache().rows([*ids[short].tolist(), *recent], PEOPLE_COLUMNS)
         due = self.explore.due(n - lead, self.settings.exploration) if ctx.has_taste else None
         slots = mmr(value, fused, explore[short], [people(rows.get(int(i))) for i in ids[short]],
                     [people(rows.get(m)) for m in recent], n - lead, self.params.mmr_lambda, due, spacing)

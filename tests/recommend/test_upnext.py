@@ -6,6 +6,7 @@ import pytest
 
 from listening import SKIP_AT, SONG_SECONDS, Listener, clustered_library
 from mediarec.cli import main
+from mediarec.library import Library
 from mediarec.recommend import events
 from mediarec.recommend.pacing import MIN_GAP
 from mediarec.recommend.upnext import STATE_KEY, UpNext, upnext
@@ -101,6 +102,23 @@ def test_events_stamped_earlier_than_the_last_one_are_learned_without_refitting(
         events.record(lib, mid, "skip", position=SKIP_AT, duration=SONG_SECONDS, ts=start - 3600 * (k + 1))
         assert rec.catch_up() == 1
     assert fits == [] and rec.cursor["count"] == 3
+
+
+def test_a_running_player_forgets_what_the_cli_forgot(lib, library, index_dir, app_dirs):
+    """The app's recommender lives on while `mediarec forget` deletes one item's history from another
+    process: its next catch-up replays what is left, and that item's record is gone from its model."""
+    a, b = library.all[:2]
+    start = 1_700_000_000.0
+    rec = UpNext(lib, index_dir)
+    for k, mid in enumerate([a, b, a]):
+        events.record(lib, mid, "play", position=SONG_SECONDS, duration=SONG_SECONDS, ts=start + 300 * k)
+    assert rec.catch_up() == 3 and a in rec.taste.items
+    with Library(lib.path) as other:  # the CLI's own connection
+        assert other.events.forget(a) == 2
+    events.record(lib, b, "skip", position=SKIP_AT, duration=SONG_SECONDS, ts=start + 1200)
+    rec.catch_up()
+    assert a not in rec.taste.items and rec.cursor["count"] == 2
+    assert rec.taste.items.get(b).plays == 1 and rec.taste.items.get(b).skips == 1
 
 
 def test_cold_start_is_varied_then_follows_the_first_play(lib, library, index_dir):
