@@ -59,6 +59,7 @@ STATE_KEY = "recommend.upnext"
 STATE_VERSION = 3
 REUSE_CONTEXT_S = 600.0
 FACTS_KEEP_S = 60.0
+FIT_SAVE_S = 5.0  # a long replay saves its state this often (see _checkpoints)
 TIE_BREAK = 1e-6
 RECENT_KEEP = 500  # item ids of the last events kept for the no-repeat window (the setting is capped here)
 KIND_SEED = {"any": 0, "audio": 1, "video": 2}
@@ -203,17 +204,36 @@ class UpNext:
         self._forgets_seen = forgets
         refit = total != c["count"] + len(new)
         if refit:
-            self.fit(self.lib.events.list(listener=who))
+            history = self.lib.events.list(listener=who)
+            self.fit(history, progress=self._checkpoints(history) if self.persist else None)
             applied = total
         else:
-            for e in new:
+            saving = self._checkpoints(new) if self.persist and len(new) > 1 else None
+            for i, e in enumerate(new):
                 self.observe(e)
+                if saving is not None:
+                    saving(i + 1)
             applied = len(new)
         if self.persist and (applied or refit):
             self._dirty = True
             if refit or time.monotonic() - self._saved_at >= self.save_every:
                 self.save()
         return applied
+
+    def _checkpoints(self, history: list[dict]) -> Callable[[int], None]:
+        """A progress callback for applying `history` (a replay, or the new events), one call per event applied:
+        the state is saved every FIT_SAVE_S while what was applied is exactly the oldest of them by id, so an
+        app closed during a long first catch-up (20,000 events: ~40 s) keeps what was done, and the next
+        catch-up goes on from there."""
+        ids = sorted(int(e["id"]) for e in history)
+        last = time.monotonic()
+
+        def progress(done: int) -> None:
+            nonlocal last
+            if time.monotonic() - last >= FIT_SAVE_S and self.cursor["id"] == ids[done - 1]:
+                self.save()
+                last = time.monotonic()
+        return progress
 
     def _facts_cache(self) -> FactsCache:
         """What the reasons read about items (tags, tempo, mood...), kept from list to list: eight queries

@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-from listening import SKIP_AT, SONG_SECONDS, Listener, clustered_library
+from listening import SKIP_AT, SONG_SECONDS, T0, Listener, clustered_library, scripted_history
 from mediarec.cli import main
 from mediarec.library import Library
 from mediarec.recommend import events
@@ -119,6 +119,40 @@ def test_a_running_player_forgets_what_the_cli_forgot(lib, library, index_dir, a
     rec.catch_up()
     assert a not in rec.taste.items and rec.cursor["count"] == 2
     assert rec.taste.items.get(b).plays == 1 and rec.taste.items.get(b).skips == 1
+
+
+def test_a_long_first_replay_cut_short_keeps_what_it_did(lib, library, index_dir, monkeypatch):
+    """The first catch-up of a long history replays every event (20,000: ~40 s). The app may close in the
+    middle: what was replayed is saved as it goes, and the next start goes on from there to the same model
+    as an uninterrupted replay."""
+    from mediarec.recommend import upnext as upnext_module
+
+    total = scripted_history(lib, library, [0, 3], sessions=3, per_session=12)
+    monkeypatch.setattr(upnext_module, "FIT_SAVE_S", 0.0)
+    cut = UpNext(lib, index_dir)
+    seen = []
+    real = cut.observe
+
+    def closing(event):
+        if len(seen) == total // 2:
+            raise KeyboardInterrupt  # the app going away mid-replay
+        seen.append(event["id"])
+        real(event)
+    cut.observe = closing
+    with pytest.raises(KeyboardInterrupt):
+        cut.catch_up()
+    resumed = UpNext(lib, index_dir)
+    kept = resumed.cursor["count"]
+    assert 0 < kept <= total // 2
+    fits = []
+    resumed.fit = lambda *a, **kw: fits.append(1)
+    assert resumed.catch_up() == total - kept and fits == []
+    whole = UpNext(lib, index_dir, persist=False)
+    whole.catch_up()
+    now = T0 + 86400.0
+    assert resumed.recommend(10, now=now, explain=False).ids.tolist() == \
+        whole.recommend(10, now=now, explain=False).ids.tolist()
+    assert resumed.taste.strongest(now)[0].tolist() == whole.taste.strongest(now)[0].tolist()
 
 
 def test_cold_start_is_varied_then_follows_the_first_play(lib, library, index_dir):
