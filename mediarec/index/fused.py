@@ -12,16 +12,18 @@ spaces' builds already hold (each space's items in k-means cells):
    sum_s w_s cos_s(q, centroid of its cell), a few table lookups per item (the cells act as one
    coarse code per space, an inverted multi-index); the CANDIDATES best go on.
 3. Sketch: those are scored on a sketch of every space's vector (each space projected on its
-   SKETCH_DIM main directions, side by side: 394 floats a row instead of 1930), and the best `want`
-   are returned. similar.py then scores them exactly in every space.
+   SKETCH_DIM main directions, side by side: 394 floats a row instead of 1930; wider where the build
+   finds that too narrow), and the best `want` are returned. similar.py then scores them exactly in
+   every space.
 
 The weights enter only at query time, so a search serves new weights at once. The build (fused_build.py,
 after the spaces in maintain.rebuild) aligns the spaces' cells by media id, writes the sketch,
-calibrates `probe` so that the sketch ranking's top 10 is found at SKETCH_RECALL, and works out every
-item's list with the library's weights (neighbour_lists.py): "more like this" for an item in the build
-then reads its list (about 1.2 ms at 100k items instead of 3-4). It records the spaces' build ids and is
-used only while they hold. Items analysed since the builds are not in it: their old rows are left out
-(the spaces' `superseded`) and what the spaces search exactly (`fresh`) is added."""
+calibrates `probe` and the cut so that the search passes on SKETCH_RECALL of the exact top 10 (every
+item scored on its whole vectors) to the exact scoring, widens the sketch where no probe and cut can,
+and works out every item's list with the library's weights (neighbour_lists.py): "more like this" for an
+item in the build then reads its list (about 1.2 ms at 100k items instead of 3-4). It records the
+spaces' build ids and is used only while they hold. Items analysed since the builds are not in it: their
+old rows are left out (the spaces' `superseded`) and what the spaces search exactly (`fresh`) is added."""
 from __future__ import annotations
 
 import logging
@@ -46,8 +48,10 @@ log = logging.getLogger(__name__)
 
 FUSED = Space("fused", (), frozenset({"audio", "video"}), "all spaces at once (for more like this)")
 SKETCH_DIM = 128
-"""Dimensions kept of a wider space in the sketch. With 64 the sketch's top 100 of 300 held 0.96 of the
-fused top 10 (100k independent synthetic spaces); with 128, 0.99."""
+"""Dimensions first kept of a wider space in the sketch. With 64 the sketch's top 100 of 300 held 0.96 of the
+fused top 10 (100k independent synthetic spaces); with 128, 0.99. At 1M items of bench/scale.py, whose
+vectors are spread over many more directions, 128 held 0.80 of it and 256 held 0.99: the build doubles the
+width while that helps (fused_build.py)."""
 
 
 def library_weights(lib: "Library") -> dict[str, float]:

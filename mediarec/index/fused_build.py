@@ -16,7 +16,7 @@ from .files import build_lock, remove_other_builds, save_npz
 from .fused import FUSED, SKETCH_DIM, library_weights, remove_fused
 from .fused_format import CANDIDATES, LIST_CANDIDATES, LIST_K, FusedBuild, load, no_filter, sketch_best
 from .manifest import Manifest, read_manifest, write_manifest
-from .neighbour_lists import LISTS_MAX, neighbour_lists
+from .neighbour_lists import LISTS_MAX, SEARCH_WANT, neighbour_lists
 from .search import kind_codes
 from .spaces import SPACES
 
@@ -25,7 +25,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SKETCH_RECALL = 0.99  # calibration target: the sketch ranking's top 10 found through the cells
+SKETCH_RECALL = 0.99  # calibration target: the exact top 10 among what the search passes on to exact scoring
+MAX_SKETCH_DIM = 512  # the widest a space's part of the sketch is made (a space no wider goes in whole)
+WIDER_GAIN = 0.01
+"""A wider sketch is kept only where it finds this much more of the exact top 10: on the synthetic spaces of
+bench/scale.py 128 dimensions a space held 0.99 at 100k items and 0.80 at 1M (its items drawn around many
+more directions), 256 held 0.99-1.0 there; each doubling doubles the sketch's size and its scoring."""
+TRUTH_CELLS = 50_000_000  # scores held at once while the calibration's reference is worked out (200 MB)
 FIT_ROWS = 20_000  # rows a projection is fitted on
 CALIBRATION_QUERIES = 200
 MAX_CANDIDATES = 8 * CANDIDATES
@@ -108,35 +114,25 @@ def _build_fused(lib: "Library", index_dir: Path, opts: BuildOptions, progress: 
     kinds = np.full(len(ids), 2, dtype=np.int8)
     codes = np.empty((len(ids), len(built)), dtype=np.int32)
     arrays: dict[str, np.ndarray] = {"ids": ids}
-    layout, offset, table = {}, 0, 0
-    for j, (name, (m, space_ids, space_kinds, matrix, starts, centroids)) in enumerate(built.items()):
+    table, tables = 0, {}
+    for j, (name, (m, space_ids, space_kinds, _, starts, _)) in enumerate(built.items()):
         rows = np.searchsorted(ids, space_ids)  # the space's rows are cell by cell: so are these
         kinds[rows] = space_kinds
         codes[:, j] = table + m.cells  # the entry of "no vector here"
         codes[rows, j] = table + np.repeat(np.arange(m.cells), np.diff(starts))
-        proj = projection(matrix)
-        width = m.dim if proj is None else len(proj)
-        arrays.update({f"{name}.rows": rows, f"{name}.starts": starts,
-                       f"{name}.centroids": centroids if proj is None else centroids @ proj.T,
-                       f"{name}.proj": proj if proj is not None else np.zeros((0, m.dim), np.float32)})
-        layout[name] = {"build_id": m.build_id, "offset": offset, "width": width, "dim": m.dim,
-                        "cells": m.cells, "table": table}
-        offset, table = offset + width, table + m.cells + 1
+        arrays.update({f"{name}.rows": rows, f"{name}.starts": starts})
+        tables[name] = table
+        table += m.cells + 1
     arrays.update(kinds=kinds, codes=codes)
-    cancel.check()
-    files = {"arrays": f"{FUSED.name}-{build_id}.npz", "sketch": f"{FUSED.name}-{build_id}.sketch.npy"}
-    save_npz(index_dir / files["arrays"], arrays)
-    _write_sketch(index_dir / files["sketch"], len(ids), offset, built, arrays, layout)
-    cancel.check()
-    draft = _manifest(build_id, len(ids), offset, layout, dict(files), 0, 0.0, [], 0.0, {})
-    fused = load(index_dir, draft)
     weights = {n: w for n, w in library_weights(lib).items() if w > 0}
-    probe, candidates, recall, tried = calibrate(fused, weights, opts.seed, cancel)
-    del fused
     cancel.check()
+    truth = exact_truth(built, arrays, len(ids), weights, opts.seed, cancel)
+    files = {"arrays": f"{FUSED.name}-{build_id}.npz", "sketch": f"{FUSED.name}-{build_id}.sketch.npy"}
+    layout, offset, probe, candidates, recall, tried = _fit_sketch(index_dir, build_id, files, built, arrays, tables,
+                                                                   weights, truth, cancel)
     lists = {}
     if len(ids) <= LISTS_MAX:
-        draft.probe = probe
+        draft = _manifest(build_id, len(ids), offset, layout, dict(files), probe, recall, tried, 0.0, {})
         vector_files = {n: index_dir / b[0].files["vectors"] for n, b in built.items()}
         # as many candidates as when the lists' build time (1.4 ms an item at 100k) was measured
         rows = neighbour_lists(index_dir, draft, vector_files, weights, probe, LIST_CANDIDATES,
@@ -152,6 +148,50 @@ def _build_fused(lib: "Library", index_dir: Path, opts: BuildOptions, progress: 
     log.info("built fused index: %d items, %d-d sketch, probe %d, recall@10 %.3f, %.1f s", m.items, m.dim, probe,
              recall, m.build_seconds)
     return m
+
+
+def _fit_sketch(index_dir: Path, build_id: str, files: dict[str, str], built: dict, arrays: dict,
+                tables: dict[str, int], weights: dict[str, float], truth, cancel: CancelToken) -> tuple:
+    """Write the sketch as narrow as the library allows, wider where its ranking loses the exact best items,
+    and calibrate the search on it: (layout, sketch width, probe, candidates, recall, every step tried)."""
+    width, best, steps = SKETCH_DIM, None, []
+    while True:
+        layout, offset = _sketch_files(index_dir, files, built, arrays, tables, width)
+        fused = load(index_dir, _manifest(build_id, len(arrays["ids"]), offset, layout, dict(files), 0, 0.0, [],
+                                          0.0, {}))
+        probe, candidates, recall, tried = calibrate(fused, weights, truth, cancel)
+        del fused
+        cancel.check()
+        log.info("fused sketch %d-d a space: recall@10 %.3f (probe %d, %d candidates)", width, recall, probe,
+                 candidates)
+        steps += [{"sketch_dim": width, **t} for t in tried]
+        if best is None or recall > best[1] + WIDER_GAIN:
+            best = width, recall, probe, candidates
+        wider = any(rec["width"] < rec["dim"] for rec in layout.values())
+        if recall >= SKETCH_RECALL or not wider or width >= MAX_SKETCH_DIM or best[0] != width:
+            break
+        width *= 2
+    if best[0] != width:  # the wider sketch did not help enough: back to the narrower one
+        layout, offset = _sketch_files(index_dir, files, built, arrays, tables, best[0])
+    return layout, offset, best[2], best[3], best[1], steps
+
+
+def _sketch_files(index_dir: Path, files: dict[str, str], built: dict, arrays: dict, tables: dict[str, int],
+                  width: int) -> tuple[dict, int]:
+    """Write the arrays and the sketch with each space projected on its `width` main directions (a space no
+    wider: as it is); (the layout, the sketch's width)."""
+    layout, offset = {}, 0
+    for name, (m, _, _, matrix, _, centroids) in built.items():
+        proj = projection(matrix, width)
+        w = m.dim if proj is None else len(proj)
+        arrays.update({f"{name}.centroids": centroids if proj is None else centroids @ proj.T,
+                       f"{name}.proj": proj if proj is not None else np.zeros((0, m.dim), np.float32)})
+        layout[name] = {"build_id": m.build_id, "offset": offset, "width": w, "dim": m.dim,
+                        "cells": m.cells, "table": tables[name]}
+        offset += w
+    save_npz(index_dir / files["arrays"], arrays)
+    _write_sketch(index_dir / files["sketch"], len(arrays["ids"]), offset, built, arrays, layout)
+    return layout, offset
 
 
 def _write_sketch(path: Path, n: int, dim: int, built: dict, arrays: dict, layout: dict) -> None:
@@ -182,36 +222,70 @@ def _jobs(n_jobs: int) -> int:
     return (os.cpu_count() or 1) if n_jobs < 0 else max(1, n_jobs)
 
 
-def calibrate(fused: FusedBuild, weights: dict[str, float], seed: int = 1, cancel: CancelToken | None = None
-              ) -> tuple[int, int, float, list]:
-    """(probe, candidates, recall, every step tried): the fewest cells per space, and candidates passed on
-    from the cell estimates, whose search holds SKETCH_RECALL of the sketch ranking's top 10 (the best the
-    later steps can do), sample items as the queries. Probe doubles until more cells no longer help; then
-    the cut to `candidates` is what limits (in a larger library more items share the query's cells and
-    their estimates), so it doubles, up to MAX_CANDIDATES."""
-    n = len(fused.ids)
+def exact_truth(built: dict, arrays: dict, n: int, weights: dict[str, float], seed: int = 1,
+                cancel: CancelToken | None = None) -> tuple[np.ndarray, list[set[int]]]:
+    """(sample fused rows, each one's 10 best other rows by the exact fused score): the reference calibration
+    measures the search against, every item scored on its whole vectors in every space, as more like this
+    scores its candidates. The sample's scores are worked out for a group of queries at a time, space by
+    space in blocks of the memory-mapped matrices (a million items: ~200 MB a group)."""
     rng = np.random.default_rng(seed)
     rows = np.sort(rng.choice(n, size=min(n, CALIBRATION_QUERIES), replace=False))
+    spaces = {}
+    for name, (_, _, _, matrix, _, _) in built.items():
+        if weights.get(name, 0.0) <= 0:
+            continue
+        frow = arrays[f"{name}.rows"]
+        srow = np.full(n, -1, np.int64)
+        srow[frow] = np.arange(len(frow))
+        has = np.flatnonzero(srow[rows] >= 0)
+        spaces[name] = (matrix, frow, has, np.asarray(matrix[srow[rows[has]]], dtype=np.float32)
+                        * np.float32(weights[name]))
+    group = int(max(1, min(len(rows), TRUTH_CELLS // max(n, 1))))
+    best: list[set[int]] = []
+    for g in range(0, len(rows), group):
+        if cancel is not None:
+            cancel.check()
+        k = min(group, len(rows) - g)
+        scores = np.zeros((n, k), np.float32)
+        for matrix, frow, has, queries in spaces.values():
+            sel = (has >= g) & (has < g + k)
+            if not sel.any():
+                continue
+            cols, q = has[sel] - g, queries[sel].T
+            for s in range(0, len(frow), BLOCK):
+                scores[np.ix_(frow[s:s + BLOCK], cols)] += np.asarray(matrix[s:s + BLOCK], dtype=np.float32) @ q
+        scores[rows[g:g + k], np.arange(k)] = -np.inf  # not itself
+        top = np.argpartition(-scores, 10, axis=0)[:10] if n > 11 else np.argsort(-scores, axis=0)[:10]
+        best.extend(set(top[:, j].tolist()) - {int(rows[g + j])} for j in range(k))
+    return rows, best
+
+
+def calibrate(fused: FusedBuild, weights: dict[str, float], truth: tuple[np.ndarray, list[set[int]]],
+              cancel: CancelToken | None = None) -> tuple[int, int, float, list]:
+    """(probe, candidates, recall, every step tried): the fewest cells per space, and candidates passed on
+    from the cell estimates, whose search puts SKETCH_RECALL of each sample query's exact top 10 (`truth`,
+    exact_truth) among the SEARCH_WANT best it ranks on the sketch, which more like this then scores
+    exactly. Probe doubles until more cells no longer help; then the cut to `candidates` is what limits (in a
+    larger library more items share the query's cells and their estimates), so it doubles, up to
+    MAX_CANDIDATES. Where neither helps, the sketch itself loses them: the build tries a wider one."""
+    rows, best_rows = truth
     used = {name: p for name, p in fused.parts.items() if weights.get(name, 0.0) > 0}
-    scale = np.zeros(fused.sketch.shape[1], np.float32)
-    for name, p in used.items():
-        scale[p.offset:p.offset + p.width] = weights[name]
     raw = np.asarray(fused.sketch[rows])
-    truth = _sketch_top(fused.sketch, raw * scale, rows, 10)
     most = max(len(p.starts) - 1 for p in fused.parts.values())
     tried: list[dict] = []
+    asked = sum(len(b) for b in best_rows) or 1
 
     def recall_at(probe: int, candidates: int) -> float:
         if cancel is not None:
             cancel.check()
         hits = 0
-        for q, row, best in zip(raw, rows, truth):
+        for q, row, best in zip(raw, rows, best_rows):
             parts = {name: (q[p.offset:p.offset + p.width], weights[name]) for name, p in used.items()
                      if q[p.offset:p.offset + p.width].any()}
-            found = sketch_best(fused, parts, probe, 11, no_filter, candidates)
-            hits += len(best & set(found[found != row][:10].tolist()))
-        tried.append({"probe": probe, "candidates": candidates, "recall": round(hits / (10 * len(rows)), 4)})
-        return hits / (10 * len(rows))
+            found = sketch_best(fused, parts, probe, SEARCH_WANT + 1, no_filter, candidates)
+            hits += len(best & set(found[found != row][:SEARCH_WANT].tolist()))
+        tried.append({"probe": probe, "candidates": candidates, "recall": round(hits / asked, 4)})
+        return hits / asked
 
     probe, candidates = 1, CANDIDATES
     while True:
@@ -232,20 +306,4 @@ def calibrate(fused: FusedBuild, weights: dict[str, float], seed: int = 1, cance
     return best["probe"], best["candidates"], best["recall"], tried
 
 
-def _sketch_top(sketch: np.ndarray, queries: np.ndarray, own: np.ndarray, k: int) -> list[set[int]]:
-    """For each query, the k rows of the whole sketch that score best (leaving out its own row), in blocks."""
-    rows, scores = [], []
-    for s in range(0, len(sketch), BLOCK):
-        block = sketch[s:s + BLOCK] @ queries.T  # (rows of the block, queries)
-        inside = np.flatnonzero((own >= s) & (own < s + len(block)))
-        block[own[inside] - s, inside] = -np.inf
-        top = np.argpartition(-block, k - 1, axis=0)[:k] if len(block) > k else \
-            np.broadcast_to(np.arange(len(block))[:, None], block.shape)
-        rows.append(top + s)
-        scores.append(np.take_along_axis(block, top, axis=0))
-    rows, scores = np.concatenate(rows), np.concatenate(scores)
-    best = np.argsort(-scores, axis=0, kind="stable")[:k]
-    return [set(col.tolist()) for col in np.take_along_axis(rows, best, axis=0).T]
-
-
-__all__ = ["build_fused", "calibrate", "projection", "SKETCH_RECALL"]
+__all__ = ["build_fused", "calibrate", "exact_truth", "projection", "SKETCH_RECALL"]

@@ -193,3 +193,24 @@ def test_the_build_passes_on_more_candidates_where_the_cut_limits_recall(lib, in
     mlt = MoreLikeThis(lib, index_dir, scan_below=0)
     mlt.fused.listed = lambda *a, **kw: None  # searched live
     assert recall(mlt, ids[::150], np.array(sorted(ids))) >= 0.95
+
+
+def test_the_build_widens_a_sketch_too_narrow_for_the_library(lib, index_dir, monkeypatch):
+    """The sketch keeps each space's main directions. Where the library's vectors spread over more of them
+    (1M items of bench/scale.py: 128 dimensions a space held 0.80 of the exact top 10, 256 held 0.99),
+    the build finds that against every item scored exactly, and writes a wider sketch."""
+    from mediarec.index import fused_build
+    from mediarec.index.manifest import read_manifest
+
+    monkeypatch.setattr(fused_build, "SKETCH_DIM", 4)  # as narrow for these spaces as 128 was at 1M
+    ids = add_media(lib, N, kind="video")
+    _store(lib, ids, seed=3)
+    rebuild(lib, index_dir, only_stale=False, opts=OPTS)
+    m = read_manifest(index_dir, "fused")
+    tried = {d: max(t["recall"] for t in m.calibration if t["sketch_dim"] == d)
+             for d in {t["sketch_dim"] for t in m.calibration}}
+    assert min(tried) == 4 and len(tried) > 1, m.calibration
+    assert m.recall_at_10 >= tried[4] + fused_build.WIDER_GAIN and m.dim > 4 * len(m.extractors), m.calibration
+    mlt = MoreLikeThis(lib, index_dir, scan_below=0)
+    mlt.fused.listed = lambda *a, **kw: None  # searched live
+    assert recall(mlt, ids[::150], np.array(sorted(ids))) >= 0.95
