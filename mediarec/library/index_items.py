@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .features import decode_vector
-
 if TYPE_CHECKING:
     from .db import Library
 
@@ -101,25 +99,6 @@ class IndexStore:
             if pos >= n:
                 break
         return ids[:pos], matrix[:pos], attr_list, stray
-
-    def feature_rows(self, extractor: str, version: int, media_ids: Iterable[int] | None = None,
-                     attrs: bool = False) -> tuple[np.ndarray, list[np.ndarray | None], list[dict] | None]:
-        """(media ids, vectors, attrs or None) of the current rows of one extractor, by media id.
-
-        `media_ids` limits it to those items (the few analysed since a build)."""
-        sql = (f"SELECT f.media_id, f.vector{', f.attrs' if attrs else ''} FROM features f "
-               f"JOIN media m ON m.id = f.media_id WHERE f.extractor = ? AND {_CURRENT}")
-        params: list[Any] = [extractor, version]
-        if media_ids is not None:
-            wanted = sorted({int(i) for i in media_ids})
-            if not wanted:
-                return np.zeros(0, dtype=np.int64), [], [] if attrs else None
-            sql += " AND f.media_id IN (SELECT value FROM json_each(?))"
-            params.append(json.dumps(wanted))
-        rows = self.lib.conn.execute(sql + " ORDER BY f.media_id", params).fetchall()
-        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        vectors = [decode_vector(r[1]) for r in rows]
-        return ids, vectors, ([json.loads(r[2] or "{}") for r in rows] if attrs else None)
 
     def feature_state(self, extractor: str, version: int) -> dict[str, Any]:
         """How many current rows one extractor has, the newest one's time, and the dims seen."""

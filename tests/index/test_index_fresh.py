@@ -133,3 +133,25 @@ def test_index_command_shows_and_rebuilds(capsys, lib, index_dir, clusters):
     assert main(["index"]) == 0
     out = capsys.readouterr().out
     assert "audio" in out and "current" in out and "no features" in out
+
+
+def test_an_item_analysed_after_the_build_lands_where_the_build_would_put_it(lib, index_dir):
+    """A music library: emotion.speech has no vector for any song, so the build knows it as 0 numbers long.
+    A song analysed after the build is composed with the build's layout; it had every block of its mood
+    (valence and arousal, and the label) left out but the label, and its neighbours were other songs'."""
+    n = 400
+    ids = add_media(lib, n)
+    rng = np.random.default_rng(2)
+    moods = ("calm", "happy", "sad", "tense")
+    va = rng.random((n, 2)).astype(np.float32)
+    vectors = np.hstack([va, np.full((n, 6), 0.5, np.float32)])
+    attrs = [{"valence": float(v), "arousal": float(a), "mood": moods[j % 4]} for j, (v, a) in enumerate(va)]
+    put_features(lib, ids, "emotion.music", vectors, attrs)
+    put_features(lib, ids, "emotion.speech", None, [{"speech": False}] * n)
+    build_space(lib, index_dir, "mood", BuildOptions(fresh_margin=0))
+    twin = add_media(lib, 1, prefix="/new")[0]
+    put_features(lib, [twin], "emotion.music", vectors[7:8], attrs[7:8])
+    put_features(lib, [twin], "emotion.speech", None, [{"speech": False}])
+    index = SpaceIndex(lib, index_dir, "mood", scan_below=0)
+    built, fresh = index.vector(int(ids[7])), index.vector(twin)
+    assert index.fresh_count == 1 and float(built @ fresh) > 0.999, (built, fresh)
