@@ -147,7 +147,8 @@ class FusedSearch:
         drop = np.fromiter(exclude, dtype=np.int64)
         masked = self._superseded(queries)
         row = -1 if query_id is None or query_id in masked else sorted_find(f.ids, query_id)
-        stored = f.sketch[row] if row >= 0 else None  # the query's own row: already projected
+        # the query's own row, already projected (a float16 sketch's in float32: the estimates sum in it)
+        stored = np.asarray(f.sketch[row], dtype=np.float32) if row >= 0 else None
         parts = {n: (f.parts[n].to_sketch(v) if stored is None else
                      stored[f.parts[n].offset:f.parts[n].offset + f.parts[n].width], weights[n])
                  for n, v in queries.items() if n in f.parts}

@@ -48,7 +48,7 @@ class FusedBuild:
     manifest: Manifest
     ids: np.ndarray  # fused row -> media id, ascending
     kinds: np.ndarray  # fused row -> search.KIND_CODES
-    sketch: np.ndarray  # (rows, dim), memory-mapped (float16 would halve it, but numpy converts it slowly)
+    sketch: np.ndarray  # (rows, dim), memory-mapped; float32, float16 when large (fused_build.SKETCH_HALF_BYTES)
     parts: dict[str, SpacePart]
     table_size: int  # every space's cells, and after them one entry for "no vector in this space"
     lists: np.ndarray | None = None  # neighbour_lists.py: each row's best rows, for the weights in the manifest

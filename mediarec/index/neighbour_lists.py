@@ -94,7 +94,7 @@ def _lists(weights: dict[str, float], probe: int, candidates: int, start: int, s
               for name in fused.parts if weights.get(name, 0.0) > 0]
     for s in range(start, stop, BATCH):
         qs = np.arange(s, min(stop, s + BATCH))
-        sketch_q = np.asarray(fused.sketch[qs])
+        sketch_q = np.asarray(fused.sketch[qs], dtype=np.float32)  # (a float16 sketch: sums in float32)
         tables = np.zeros((len(qs), fused.table_size), np.float32)
         query = np.zeros_like(sketch_q)
         chosen = []

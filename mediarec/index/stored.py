@@ -4,7 +4,8 @@ float16 keeps about 3 significant digits: cosines of unit vectors move by under 
 only near-ties (bench/scale.py measures recall@10 of each type against exact float32 scoring). numpy
 converts float16 slowly (about 1.7 ns a number here, against 0.06 for a float32 product), so only rows
 read a few at a time are stored this way: the spaces' vectors, which a search reads for its probed
-cells and its candidates. The fused sketch, scanned for hundreds of candidates per query, stays float32."""
+cells and its candidates. The fused sketch, scanned for hundreds of candidates per query, stays float32
+unless it would be over 1 GB (fused_build.SKETCH_HALF_BYTES: a million items)."""
 from __future__ import annotations
 
 import os
