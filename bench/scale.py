@@ -41,7 +41,15 @@ merged; load ~9; 20,000 events):
   sketch's recall stalls near 0.71-0.79 at 1M however many cells or candidates it reads.)
 The merged code, 11:00 UTC, idle box, 100k items, 20,000 events (--events 20000, then --reuse --reuse-index):
     items   dtype   gen s   db MB  build s  index MB  status s    MB  gui s    MB  search    p95    mlt    p95   live    p95  r@10  r@10  upnext    p95
-   100000 float16      43     614     89.7       341      0.53    54   0.53   192    23.8   55.3   0.39   0.65   1.37   1.83 0.990 0.995    13.5   20.8"""
+   100000 float16      43     614     89.7       341      0.53    54   0.53   192    23.8   55.3   0.39   0.65   1.37   1.83 0.990 0.995    13.5   20.8
+Third session, 17:40 UTC, idle box, 20,000 events (--reuse; 1M generated in 219 s): the fused build calibrated
+against exact scoring, with a wider sketch where it measures the need (1M: 256 a space, float16 over 1 GB), the
+streamed compose back, up next's refill trimmed:
+    items   dtype   gen s   db MB  build s  index MB  status s    MB  gui s    MB  search    p95    mlt    p95   live    p95  r@10  r@10  upnext    p95  build MB  bench MB
+   100000 float16      22     614     55.1       341      0.30    60   0.25   306    18.9   44.2   0.20   0.38   0.88   1.10 0.995 0.990     7.8    9.8       816      1369
+  1000000 float16     219    6082    366.1      3228      1.36    59   0.25   260   135.9  419.1   2.09   2.47   2.11   2.42 0.995 1.000     9.0   21.7      3933     10930
+  (1M before, same session and box: build 391 s, 3243 MB, mlt 8.58 / 13.60 ms, live 4.16 / 7.91, r@10 0.750 /
+  0.860, build peak 9099 MB. 1M has no neighbour lists: "mlt" is the live search with the library's weights.)"""
 from __future__ import annotations
 
 import argparse
