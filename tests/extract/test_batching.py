@@ -1,10 +1,9 @@
 """Batching across files gives each file the results of running its own inputs alone (real models, CPU)."""
-import threading
 
 import numpy as np
 import pytest
 
-from mediarec.extract.batching import Batcher, map_batched
+from mediarec.extract.batching import map_batched
 from mediarec.extract.models import musicnn_net as net
 from mediarec.extract.models.musicnn_input import N_MELS, PATCH_FRAMES
 
@@ -43,33 +42,6 @@ def test_musicnn_patches_of_several_files_in_one_call_equal_one_call_per_file(ta
     for (tags, feats), (bt, bf) in zip(alone, together):
         np.testing.assert_allclose(bt, tags, atol=1e-5)
         np.testing.assert_allclose(bf, feats, atol=1e-4)
-
-
-def test_batcher_collects_threads_into_one_model_call_with_the_same_results(tagger):
-    files = [_patches(n, 10 + seed) for seed, n in enumerate((4, 2, 6))]
-    alone = [tagger.run(p) for p in files]
-    batcher = Batcher(tagger.run, max_items=64, max_wait=5.0, expected=len(files))
-    got: dict = {}
-    threads = [threading.Thread(target=lambda i=i: got.__setitem__(i, batcher(files[i]))) for i in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    assert batcher.calls == 1  # three files, one model call
-    for i, (tags, feats) in enumerate(alone):
-        np.testing.assert_allclose(got[i][0], tags, atol=1e-5)
-        np.testing.assert_allclose(got[i][1], feats, atol=1e-4)
-
-
-def test_batcher_without_wait_runs_each_call_alone_and_passes_errors_back():
-    batcher = Batcher(lambda x: x * 3, max_items=8)
-    np.testing.assert_array_equal(batcher(np.arange(3.0)), np.arange(3.0) * 3)
-    assert batcher.calls == 1
-
-    def bad(x):
-        raise ValueError("model failed")
-    with pytest.raises(ValueError, match="model failed"):
-        Batcher(bad)(np.zeros(2))
 
 
 def test_batched_vibenet_graph_gives_each_window_the_original_graphs_outputs(tmp_path):
