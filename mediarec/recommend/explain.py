@@ -48,12 +48,13 @@ class Explainer:
 
     def __init__(self, lib: "Library", vectors: SpaceVectors, weights: dict[str, float], ctx: Context,
                  taste: Taste, cooc: CoOccurrence, picks: list[int], facts: FactsCache | None = None, *,
-                 seed: int | None = None, tries: str | None = None):
-        """`seed`: the item of a radio list; `tries`: how the recent exploring picks went ("you skipped the
-        last two tries"), said of an exploring pick."""
+                 seed: int | None = None, tries: str | None = None, playing: bool = False):
+        """`seed`: the item of a radio list, or (`playing`) the item playing now that the session's first list
+        starts from; `tries`: how the recent exploring picks went ("you skipped the last two tries"), said of
+        an exploring pick."""
         self.lib, self.vectors, self.weights, self.ctx, self.taste, self.cooc = lib, vectors, weights, ctx, taste, cooc
         self.facts = facts or FactsCache(lib)
-        self.seed, self.tries = seed, tries
+        self.seed, self.tries, self.playing = seed, tries, playing
         self.anchors = [m for m in ctx.finished[-ANCHORS:] if m != seed]  # (the seed was not finished: see radio)
         fav_ids, fav_w = taste.strongest(ctx.now, limit=FAVOURITES)
         self.favourites = [int(i) for i in fav_ids[np.argsort(-fav_w)]] if len(fav_ids) else []
@@ -131,19 +132,22 @@ class Explainer:
             return ALWAYS, [f"again: you finished it {times}"]
         if origin == "radio" and self.seed is not None:
             anchor, _, per_space = self._nearest(pick, [self.seed])
-            return ALWAYS, [f"radio from {self._title(self.seed)}",
+            return ALWAYS, [self._from(self._title(self.seed)),
                             *(self._shared(self.seed, pick, per_space, 1) if anchor is not None else [])]
         if origin in FALLBACKS:
             anchor = self.seed if self.seed is not None else (self.ctx.session[-1].media_id if self.ctx.session
                                                               else None)
             name = self._title(anchor) if anchor is not None else ""
-            lead = f"radio from {name}: " if self.seed is not None else ""
+            lead = f"{self._from(name)}: " if self.seed is not None else ""
             if origin == "artist":
                 return ALWAYS, [f"{lead}same artist" + ("" if lead else f" as {name}") + ", nothing closer is known"]
             if origin == "folder":
                 return ALWAYS, [f"{lead}same folder" + ("" if lead else f" as {name}") + ", nothing closer is known"]
             return ALWAYS, [f"{lead}nothing closer is known: from elsewhere in your library"]
         return None
+
+    def _from(self, title: str) -> str:
+        return f"after {title}, playing now" if self.playing else f"radio from {title}"
 
     def _profile_cos(self, x: np.ndarray) -> float:
         """The pick's weighted cosine to the long-term profile over the list's spaces."""

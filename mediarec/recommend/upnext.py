@@ -59,6 +59,7 @@ STATE_KEY = "recommend.upnext"
 STATE_VERSION = 3
 REUSE_CONTEXT_S = 600.0
 FACTS_KEEP_S = 60.0
+PLAYING_KEEP_S = 4 * 3600.0  # a play_start older than this, never ended (the player went away), is not playing
 FIT_SAVE_S = 5.0  # a long replay saves its state this often (see _checkpoints)
 TIE_BREAK = 1e-6
 RECENT_KEEP = 500  # item ids of the last events kept for the no-repeat window (the setting is capped here)
@@ -130,6 +131,7 @@ class UpNext:
         self._ctx: Context | None = None
         self._ctx_key: tuple | None = None
         self._facts: tuple[FactsCache, tuple, float] | None = None  # (cache, vectors' stamp, made at)
+        self.playing: tuple[int, float] | None = None  # (media id, ts) of a play_start not ended yet
 
     def _params_digest(self) -> str:
         return hashlib.sha1(json.dumps(self.params.to_json(), sort_keys=True).encode()).hexdigest()[:12]
@@ -184,6 +186,10 @@ class UpNext:
                 self.recent.append(mid)
                 del self.recent[:-RECENT_KEEP]
                 self.explore.hear(mid, kind == "play", self.settings.exploration)
+        if kind == "play_start":
+            self.playing = (mid, ts)
+        elif kind in ("play", "skip", "play_end") and self.playing is not None and self.playing[0] == mid:
+            self.playing = None
         self.cursor = {"id": max(self.cursor["id"], int(event.get("id") or 0)), "ts": max(self.cursor["ts"], ts),
                        "count": self.cursor["count"] + 1}
 
@@ -273,7 +279,9 @@ class UpNext:
         """The next `n` picks. `exclude`: ids never offered (the user's "never recommend" list, resolved to ids
         by the caller). `not_now`: ids lowered strongly (offered only when little else is left). `seed`: radio
         from that item: the list starts from its neighbourhood (the caller plays the seed itself), and from its
-        artist, then its folder, when the indexes know nothing near it."""
+        artist, then its folder, when the indexes know nothing near it. Without a seed, an item started
+        (play_start) while this session has heard nothing else is taken as one: the first list of a session
+        follows what the user put on."""
         if kind not in KINDS:
             raise UserError(f"unknown kind {kind!r} (known: {', '.join(KINDS)})")
         now = time.time() if now is None else now
@@ -282,25 +290,27 @@ class UpNext:
         kinds = KINDS[kind]
         spaces = [s for s in self._spaces or [] if SPACES[s].kinds & set(kinds)]
         weights = {s: self.params.space_weights.get(s, 0.0) for s in spaces}
-        ctx = self.context(now) if seed is None else self._radio_context(now, int(seed))
+        playing = self._playing_start(now) if seed is None else None
+        anchor = seed if seed is not None else playing
+        ctx = self.context(now) if anchor is None else self._radio_context(now, int(anchor))
         catalogue = self.catalogue.ids(kinds)
         rng = np.random.default_rng([self.cursor["count"], KIND_SEED[kind]])
         self._cross_now = self._cross_model() if seed is None else None
         ids, origin, explore, ranked, lead, again = self._candidates(ctx, spaces, kinds, weights, catalogue, n, rng,
-                                                                     exclude, seed)
+                                                                     exclude, anchor)
         x = feature_matrix(ctx, self.vectors, self.taste, ids)
         probs = self.scorer.predict(x) + TIE_BREAK * rng.random(len(ids))  # equal scores: not by id order
         worth, found = self._worth(ids, again, not_now), None
         if self._cross_now is not None:
             factor, found = cross_worth(self._cross_now, ids, ctx)
             worth = worth * factor
-        chosen = self._rank(ids, origin, explore, ranked, lead, probs, worth, ctx, weights, n, seed)
+        chosen = self._rank(ids, origin, explore, ranked, lead, probs, worth, ctx, weights, n, anchor)
         explored = [bool(explore[c]) for c in chosen]
         picked = [int(ids[c]) for c in chosen]
         if self.explore.offer([m for m, e in zip(picked, explored) if e],
                               [m for m, e in zip(picked, explored) if not e]):
             self._dirty = True
-        out = self._picks(ids, x, probs, chosen, explored, origin, ctx, weights, explain, seed)
+        out = self._picks(ids, x, probs, chosen, explored, origin, ctx, weights, explain, anchor, playing is not None)
         if found is not None and explain:
             add_reasons(out, found)
         return out
@@ -363,10 +373,12 @@ class UpNext:
         return [*range(ranked, ranked + lead), *(int(short[s.position]) for s in slots),
                 *range(ranked + lead, len(ids))][:n]
 
-    def _picks(self, ids, x, probs, chosen, explored, origin, ctx, weights, explain, seed) -> UpNextList:
+    def _picks(self, ids, x, probs, chosen, explored, origin, ctx, weights, explain, seed, playing=False
+               ) -> UpNextList:
         out = UpNextList(ids[chosen], probs[chosen].astype(np.float32))
         explainer = Explainer(self.lib, self.vectors, weights, ctx, self.taste, self.cooc, ids[chosen].tolist(),
-                              self._facts_cache(), seed=seed, tries=self.explore.phrase()) if explain else None
+                              self._facts_cache(), seed=seed, tries=self.explore.phrase(),
+                              playing=playing) if explain else None
         contributions = self.scorer.contributions(x[chosen])
         for j, (pos, was_explored) in enumerate(zip(chosen, explored)):
             mid = int(ids[pos])
@@ -407,6 +419,14 @@ class UpNext:
                 num[np.ix_(ia, ib)] += w * (ra[ia] @ rb[ib].T)
                 den[np.ix_(ia, ib)] += w
         return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+
+    def _playing_start(self, now: float) -> int | None:
+        """The item playing now (its play_start not ended yet) while this session has heard nothing else:
+        the list starts from it, as radio from it would, instead of a varied start that ignores it."""
+        if self.playing is None or self.session.active(now):
+            return None
+        mid, ts = self.playing
+        return mid if 0.0 <= now - ts <= PLAYING_KEEP_S else None
 
     def _radio_context(self, now: float, seed: int) -> Context:
         """The context of radio from `seed`: what this session heard since the seed (nothing before it counts:

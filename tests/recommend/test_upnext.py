@@ -170,6 +170,24 @@ def test_cold_start_is_varied_then_follows_the_first_play(lib, library, index_di
     assert first not in found.ids.tolist()
 
 
+def test_the_first_list_of_a_session_follows_what_the_user_put_on(lib, library, index_dir):
+    """Nothing heard yet, the user starts a song: the list follows it at once (it said "a varied start" until
+    the song ended), says so, and leaves it out; once the song ends it is the session like any other."""
+    listener = Listener(lib, library, {4})
+    first = library.clusters[4][3]
+    events.record(lib, first, "start", ts=listener.ts)
+    rec = UpNext(lib, index_dir)
+    found = rec.refill(10, now=listener.ts + 5.0)
+    regular = [p for p in found.picks if not p.explored]
+    assert first not in found.ids.tolist()
+    assert sum(library.cluster_of[p.id] == 4 for p in regular) >= len(regular) - 1, found.ids
+    assert all(p.reasons[0] == "after Song 4.3, playing now" for p in regular if p.origin == "radio"), found.picks
+    listener.hear(first)  # it ends: a play
+    found = rec.refill(10, now=listener.ts)
+    assert found.picks[0].reasons[0] == "because you finished Song 4.3"
+    assert not any("playing now" in r for p in found.picks for r in p.reasons)
+
+
 def test_in_session_skips_steer_away_at_once(lib, library, index_dir):
     listener = Listener(lib, library, {0, 3})
     for a, b in zip(library.clusters[3][:3], library.clusters[0][:3]):
