@@ -16,7 +16,7 @@ from .files import build_lock, remove_other_builds, save_npz
 from .fused import FUSED, SKETCH_DIM, library_weights, remove_fused
 from .fused_format import CANDIDATES, LIST_CANDIDATES, LIST_K, FusedBuild, load, no_filter, sketch_best
 from .manifest import Manifest, read_manifest, write_manifest
-from .neighbour_lists import LISTS_MAX, SEARCH_WANT, neighbour_lists
+from .neighbour_lists import LISTS_MAX, SEARCH_WANT, neighbour_lists, space_rows_of
 from .search import kind_codes
 from .spaces import SPACES
 
@@ -157,12 +157,14 @@ def _build_fused(lib: "Library", index_dir: Path, opts: BuildOptions, progress: 
 def _fit_sketch(index_dir: Path, build_id: str, files: dict[str, str], built: dict, arrays: dict,
                 tables: dict[str, int], weights: dict[str, float], truth, cancel: CancelToken) -> tuple:
     """Write the sketch as narrow as the library allows, wider where its ranking loses the exact best items,
-    and calibrate the search on it: (layout, sketch width, probe, candidates, recall, every step tried)."""
-    width, best, steps = SKETCH_DIM, None, []
+    and calibrate the search on it: (layout, sketch width, probe, candidates, recall, every step tried). Each
+    width tried is written to a file of its own; the one kept becomes files["sketch"], the others go."""
+    width, best, steps, made = SKETCH_DIM, None, [], {}
     while True:
-        layout, offset = _sketch_files(index_dir, files, built, arrays, tables, width)
-        fused = load(index_dir, _manifest(build_id, len(arrays["ids"]), offset, layout, dict(files), 0, 0.0, [],
-                                          0.0, {}))
+        made[width] = _sketch_files(index_dir, files, built, arrays, tables, width)
+        layout, offset, _, sketch = made[width]
+        fused = load(index_dir, _manifest(build_id, len(arrays["ids"]), offset, layout,
+                                          {**files, "sketch": sketch}, 0, 0.0, [], 0.0, {}))
         probe, candidates, recall, tried = calibrate(fused, weights, truth, cancel)
         del fused
         cancel.check()
@@ -175,27 +177,35 @@ def _fit_sketch(index_dir: Path, build_id: str, files: dict[str, str], built: di
         if recall >= SKETCH_RECALL or not wider or width >= MAX_SKETCH_DIM or best[0] != width:
             break
         width *= 2
-    if best[0] != width:  # the wider sketch did not help enough: back to the narrower one
-        layout, offset = _sketch_files(index_dir, files, built, arrays, tables, best[0])
+    layout, offset, parts, sketch = made[best[0]]
+    if best[0] != width:  # the wider sketch did not help enough: the narrower one's arrays again
+        arrays.update(parts)
+        save_npz(index_dir / files["arrays"], arrays)
+    os.replace(index_dir / sketch, index_dir / files["sketch"])
+    for w, other in made.items():
+        if w != best[0]:
+            (index_dir / other[3]).unlink(missing_ok=True)
     return layout, offset, best[2], best[3], best[1], steps
 
 
 def _sketch_files(index_dir: Path, files: dict[str, str], built: dict, arrays: dict, tables: dict[str, int],
-                  width: int) -> tuple[dict, int]:
-    """Write the arrays and the sketch with each space projected on its `width` main directions (a space no
-    wider: as it is); (the layout, the sketch's width)."""
-    layout, offset = {}, 0
+                  width: int) -> tuple[dict, int, dict, str]:
+    """Write the arrays and a sketch with each space projected on its `width` main directions (a space no
+    wider: as it is): (the layout, the sketch's width, the arrays of this width, the sketch's file name)."""
+    layout, offset, parts = {}, 0, {}
     for name, (m, _, _, matrix, _, centroids) in built.items():
         proj = projection(matrix, width)
         w = m.dim if proj is None else len(proj)
-        arrays.update({f"{name}.centroids": centroids if proj is None else centroids @ proj.T,
-                       f"{name}.proj": proj if proj is not None else np.zeros((0, m.dim), np.float32)})
+        parts.update({f"{name}.centroids": centroids if proj is None else centroids @ proj.T,
+                      f"{name}.proj": proj if proj is not None else np.zeros((0, m.dim), np.float32)})
         layout[name] = {"build_id": m.build_id, "offset": offset, "width": w, "dim": m.dim,
                         "cells": m.cells, "table": tables[name]}
         offset += w
+    arrays.update(parts)
     save_npz(index_dir / files["arrays"], arrays)
-    _write_sketch(index_dir / files["sketch"], len(arrays["ids"]), offset, built, arrays, layout)
-    return layout, offset
+    sketch = files["sketch"].replace(".sketch.", f".sketch{width}.")  # (the build's prefix: removed if it fails)
+    _write_sketch(index_dir / sketch, len(arrays["ids"]), offset, built, arrays, layout)
+    return layout, offset, parts, sketch
 
 
 def _write_sketch(path: Path, n: int, dim: int, built: dict, arrays: dict, layout: dict) -> None:
@@ -241,8 +251,7 @@ def exact_truth(built: dict, arrays: dict, n: int, weights: dict[str, float], se
         if weights.get(name, 0.0) <= 0:
             continue
         frow = arrays[f"{name}.rows"]
-        srow = np.full(n, -1, np.int64)
-        srow[frow] = np.arange(len(frow))
+        srow = space_rows_of(frow, n)
         has = np.flatnonzero(srow[rows] >= 0)
         spaces[name] = (matrix, frow, has, np.asarray(matrix[srow[rows[has]]], dtype=np.float32)
                         * np.float32(weights[name]))

@@ -129,10 +129,14 @@ def _exact_best(spaces, r: int, found: np.ndarray) -> np.ndarray:
 
 def space_rows(fused: FusedBuild, name: str) -> np.ndarray:
     """Per fused row, its row in the space's build (-1 where it has no vector there)."""
-    p = fused.parts[name]
-    srow = np.full(len(fused.sketch), -1, dtype=np.int64)
-    srow[p.rows] = np.arange(len(p.rows))
+    return space_rows_of(fused.parts[name].rows, len(fused.sketch))
+
+
+def space_rows_of(rows: np.ndarray, n: int) -> np.ndarray:
+    """The inverse of a space's `rows` (its build row -> fused row) over `n` fused rows, -1 where it has none."""
+    srow = np.full(n, -1, dtype=np.int64)
+    srow[rows] = np.arange(len(rows))
     return srow
 
 
-__all__ = ["neighbour_lists", "space_rows", "LIST_K", "SEARCH_WANT", "LISTS_MAX"]
+__all__ = ["neighbour_lists", "space_rows", "space_rows_of", "LIST_K", "SEARCH_WANT", "LISTS_MAX"]

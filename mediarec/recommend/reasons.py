@@ -87,7 +87,7 @@ class FactsCache:
     def __init__(self, lib: "Library"):
         self.lib = lib
         self._cache: dict[int, Facts | None] = {}
-        self._people: dict[int, dict | None] = {}
+        self._rows: dict[tuple[str, ...], dict[int, dict | None]] = {}  # columns -> media id -> row
 
     def get(self, media_id: int) -> Facts | None:
         if media_id not in self._cache:
@@ -96,13 +96,13 @@ class FactsCache:
 
     def rows(self, media_ids: list[int], columns: tuple[str, ...]) -> dict[int, dict | None]:
         """The media rows' `columns` by id (None: no such item), read in one query for those not read
-        before: the same shortlisted items come back list after list. `columns` must not change between
-        calls on one cache."""
-        missing = [m for m in dict.fromkeys(media_ids) if m not in self._people]
+        before: the same shortlisted items come back list after list."""
+        held = self._rows.setdefault(tuple(columns), {})
+        missing = [m for m in dict.fromkeys(media_ids) if m not in held]
         if missing:
             found = self.lib.media.get_many(missing, columns)
-            self._people.update((m, found.get(m)) for m in missing)
-        return {m: self._people[m] for m in media_ids}
+            held.update((m, found.get(m)) for m in missing)
+        return {m: held[m] for m in media_ids}
 
 
 def content_words(text: str) -> Counter:
